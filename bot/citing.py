@@ -1,0 +1,35 @@
+"""The cite step: number quotes, verify them against their source, fill the template.
+
+Whatever produced the draft (extractive or an LLM later), only quotes whose offsets
+reproduce their text exactly become citations, and every [n] in the answer has one.
+"""
+
+from __future__ import annotations
+
+from bot.contract import Answer, Citation
+from bot.extractive import Draft
+from bot.retrieval import Knowledge
+
+
+def cite(draft: Draft, knowledge: Knowledge) -> Answer:
+    """Turn a draft into the public contract; unverifiable quotes are dropped."""
+    markers: list[str] = []
+    citations: list[Citation] = []
+    for quote in draft.quotes:
+        record = knowledge.records.get(quote.source)
+        if record is None or not 0 <= quote.start < quote.end <= len(record.text):
+            markers.append("")
+            continue
+        n = len(citations) + 1
+        chunk_id = str(quote.doc.id) if quote.doc is not None else f"meta:{quote.source}"
+        citations.append(Citation(
+            n=n, chunk_id=chunk_id, source=quote.source, title=record.title,
+            text=record.text[quote.start:quote.end], start=quote.start, end=quote.end,
+            score=round(float(quote.score), 4),
+        ))
+        markers.append(f"[{n}]")
+    text = draft.template.format(*markers)
+    answer = Answer(answer=" ".join(text.split()), found=draft.found, citations=citations)
+    if draft.found and not citations:
+        return Answer(answer="The article does not say.", found=False, citations=[])
+    return answer

@@ -1,0 +1,126 @@
+"""Deterministic follow-up rewriting: make a question standalone from earlier turns.
+
+"When was he elected?" after a turn about Tokayev becomes "When was Tokayev elected?";
+"What triggered them there?" gets the place named in the last answer and the subject of
+the previous question. Names and places come from the corpus, so only things the
+documents mention are substituted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.text import QUESTION_WORDS, STOPWORDS, words
+
+Turn = dict[str, str]
+
+_PERSON_CUE = re.compile(
+    r"(?:President|Prime Minister|Minister|Mr\.|Ms\.|Mrs\.|Dr\.|according to|said|told)\s+"
+    r"((?:[A-Z][\w’'-]+)(?:\s+[A-Z][\w’'-]+){0,2})"
+)
+_PERSON_SAID = re.compile(r"\b([A-Z][\w’'-]+)\s+(?:said|says|told|added|noted|explained|"
+                          r"reiterated|expressed|stated)\b")
+_PLACE_CUE = re.compile(
+    r"\b(?:in|at|from|to|across|near|into|including)\s+(?:the\s+)?(?:[a-z]+ern\s+)?"
+    r"((?:[A-Z][\w’'-]+)(?:\s+[A-Z][\w’'-]+){0,2})"
+)
+_LIST_PLACE = re.compile(r",\s+([A-Z][\w’'-]+)(?=,|\s+and\b)")
+_PERSONAL = {"he": "", "him": "", "she": "", "his": "’s", "hers": "’s"}
+_ANAPHORA = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "then",
+             "there", "he", "him", "his", "she", "her", "hers", "one"}
+_NOT_NAMES = {"The", "This", "That", "It", "In", "I", "He", "She", "They", "We", "A", "An",
+              "January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"}
+
+
+@dataclass(frozen=True)
+class Entities:
+    """People and places the corpus mentions (found once at load time)."""
+
+    people: tuple[str, ...]
+    places: tuple[str, ...]
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Entities:
+        """Collect names by their cues ('President X', 'X said', 'in X')."""
+        people: Counter[str] = Counter()
+        places: Counter[str] = Counter()
+        for text in texts:
+            for m in _PERSON_CUE.finditer(text):
+                people[_surname(m.group(1))] += 1
+            for m in _PERSON_SAID.finditer(text):
+                people[m.group(1)] += 1
+            for m in _PLACE_CUE.finditer(text):
+                places[_strip_possessive(m.group(1))] += 1
+            for m in _LIST_PLACE.finditer(text):
+                places[m.group(1)] += 1
+        for bad in _NOT_NAMES:
+            people.pop(bad, None)
+            places.pop(bad, None)
+        for name in list(places):
+            if name in people or name.split()[0] in people:
+                places.pop(name)
+        return cls(tuple(n for n, _ in people.most_common()),
+                   tuple(n for n, _ in places.most_common()))
+
+
+def _surname(name: str) -> str:
+    """'Kassym-Jomart Tokayev' -> 'Tokayev' (people are referred to by surname)."""
+    return name.split()[-1]
+
+
+def _strip_possessive(name: str) -> str:
+    return re.sub(r"[’']s$", "", name)
+
+
+def _last_mention(texts: Sequence[str], names: Sequence[str]) -> str | None:
+    """The name mentioned last in the most recent text that mentions any."""
+    for text in reversed(texts):
+        hits = [(m.start(), n) for n in names for m in re.finditer(rf"\b{re.escape(n)}\b", text)]
+        if hits:
+            return max(hits)[1]
+    return None
+
+
+def is_follow_up(question: str) -> bool:
+    """Does the question lean on earlier turns (pronouns, 'that', or too short to stand)?"""
+    toks = words(question)
+    content = [t for t in toks if t not in STOPWORDS]
+    return any(t in _ANAPHORA for t in toks) or len(content) <= 1
+
+
+def condense(question: str, history: Sequence[Turn], entities: Entities) -> str:
+    """A standalone version of ``question`` given ``history`` (unchanged if none needed)."""
+    if not history or not is_follow_up(question):
+        return question
+    users = [t["content"] for t in history if t.get("role") == "user"]
+    texts = [t["content"] for t in history]
+    rewritten = question
+    person = _last_mention(texts, entities.people)
+    if person:
+        for pronoun, suffix in _PERSONAL.items():
+            rewritten = re.sub(rf"\b{pronoun}\b", person + suffix, rewritten,
+                               flags=re.IGNORECASE)
+    place = _last_mention(texts, entities.places)
+    if place:
+        rewritten = re.sub(r"\bthere\b", f"in {place}", rewritten, flags=re.IGNORECASE)
+    previous = condense(users[-1], _before_last_user(history), entities) if users else ""
+    extra = [w for w in _content(previous) if w not in words(rewritten)]
+    vague = any(t in _ANAPHORA - set(_PERSONAL) for t in words(question))
+    if extra and (vague or len(_content(rewritten)) <= 1):
+        rewritten = f"{rewritten} ({' '.join(dict.fromkeys(extra))})"
+    return rewritten
+
+
+def _content(text: str) -> list[str]:
+    """Words that carry the subject of a question."""
+    return [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+
+
+def _before_last_user(history: Sequence[Turn]) -> list[Turn]:
+    """History preceding the last user turn (to condense that turn in its own context)."""
+    idx = max((i for i, t in enumerate(history) if t.get("role") == "user"), default=0)
+    return list(history[:idx])

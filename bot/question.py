@@ -1,0 +1,127 @@
+"""What a question asks for: its content terms and the type of value that answers it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
+
+QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
+
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+                 r"thirty|forty|fifty|hundred|hundreds|thousand|thousands|million|millions|"
+                 r"billion|billions|dozen|dozens|several|half|double|twice|triple")
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
+
+
+class Kind(str, Enum):
+    """Type of value the question asks for."""
+
+    NUMBER = "number"
+    DATE = "date"
+    DURATION = "duration"
+    PLACE = "place"
+    PERSON = "person"
+    DEFINITION = "definition"
+    OTHER = "other"
+
+
+_KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    (Kind.DURATION, re.compile(r"\bhow long\b|\bfor how many (days|weeks|months|years)\b"
+                               r"|\bwhat (duration|period)\b")),
+    (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share|"
+                             r"sum|figure|total)\b|\bhow (large|big|expensive|costly)\b|"
+                             r"\bhow old\b")),
+    (Kind.DATE, re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time)\b|"
+                           r"\bin what year\b|\bwhat year\b")),
+    (Kind.PLACE, re.compile(r"\bwhere\b|\b(what|which) (city|cities|region|regions|country|"
+                            r"countries|town|towns|place|places|province|area|location)\b")),
+    (Kind.PERSON, re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|people|official|"
+                             r"leader|group|individuals)\b")),
+    (Kind.DEFINITION, re.compile(r"^\s*what (is|are|was|were|does)\s+(an?\s+|the\s+)?"
+                                 r"[\w\-’']+(\s+[\w\-’']+)?\s*(mean)?\s*\??\s*$")),
+]
+
+VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
+    Kind.NUMBER: re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
+    Kind.DATE: re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b({_MONTHS})\.?\s+\d|"
+                          rf"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                          rf"yesterday|today)\b", re.IGNORECASE),
+    Kind.PLACE: re.compile(r"\b(?:in|at|from|to|across|near|outside|into)\s+(?:the\s+)?"
+                           r"(?:[a-z]+ern\s+)?[A-Z][\w’'-]+"),
+    Kind.DURATION: re.compile(rf"\b(\d+|{_NUMBER_WORDS}|a|an|several|few)\s+({_UNITS})\b",
+                              re.IGNORECASE),
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    """Analysed question: the terms that must be evidenced and the expected answer kind."""
+
+    text: str
+    kind: Kind
+    terms: tuple[str, ...]
+    subject: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Question:
+        """Analyse a (standalone) question."""
+        low = text.lower().strip()
+        kind = next((k for k, pat in _KIND_PATTERNS if pat.search(low)), Kind.OTHER)
+        terms = tuple(dict.fromkeys(
+            stem(w) for w in words(text)
+            if w not in STOPWORDS and w not in QUESTION_WORDS and not _is_kind_word(w, kind)
+            and stem(w) not in QUESTION_STEMS
+        ))
+        subject = None
+        if kind is Kind.DEFINITION:
+            match = _KIND_PATTERNS[-1][1].search(low)
+            subject = match.group(0).split()[-1].strip("?") if match else None
+            if subject == "mean":
+                subject = None
+        return cls(text=text, kind=kind, terms=terms, subject=subject)
+
+
+_KIND_WORDS = {
+    Kind.DATE: {"year", "date", "day", "month", "time"},
+    Kind.NUMBER: {"many", "much", "number", "amount", "total", "figure"},
+    Kind.DURATION: {"long", "duration", "period"},
+    Kind.PLACE: {"place", "location", "area"},
+}
+
+
+def _is_kind_word(word: str, kind: Kind) -> bool:
+    """'year' in 'what year' names the answer type, not evidence to find."""
+    return word in _KIND_WORDS.get(kind, set())
+
+
+def has_value(kind: Kind, text: str) -> bool:
+    """Whether ``text`` contains a value of the kind the question asks for."""
+    pattern = VALUE_PATTERNS.get(kind)
+    return True if pattern is None else bool(pattern.search(text))
+
+
+_TAG = re.compile(r"<[^>]*>")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]*[A-Za-z0-9])")
+
+
+def clean_question(text: str) -> str:
+    """Drop markup and control characters; collapse whitespace (never echoed as HTML)."""
+    text = _TAG.sub(" ", text)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def named_terms(text: str) -> list[str]:
+    """Stems of capitalised words after the first one: names the corpus must know."""
+    out = []
+    for word in _CAPITALISED.findall(text.strip()):
+        low = word.lower()
+        if low in STOPWORDS or low in QUESTION_WORDS or low == "i":
+            continue
+        out.extend(stem(w) for w in words(word) if w not in STOPWORDS)
+    return out

@@ -1,0 +1,96 @@
+"""Hybrid retrieval: dense (Chroma, cosine) + BM25, fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.vectorstores import VectorStore
+from pydantic import ConfigDict
+
+from bot.lexical import BM25Index
+from index.store import IndexStore, SourceRecord
+
+
+@dataclass
+class Knowledge:
+    """Everything answering needs from the index, loaded once per process."""
+
+    store: IndexStore
+    vectorstore: VectorStore
+    embeddings: Embeddings
+    bm25: BM25Index
+    ids: list[str]
+    texts: list[str]
+    metas: list[dict[str, Any]]
+    records: dict[str, SourceRecord]
+    position: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
+
+    @classmethod
+    def load(cls, store: IndexStore) -> Knowledge:
+        """Read passages and manifest from the store and build the lexical index."""
+        ids, texts, metas = store.passages()
+        return cls(
+            store=store, vectorstore=store.vectorstore(), embeddings=store.embeddings,
+            bm25=BM25Index(texts), ids=ids, texts=texts, metas=metas, records=store.records(),
+        )
+
+    def document(self, index: int) -> Document:
+        """Passage ``index`` as a LangChain document carrying its metadata."""
+        return Document(
+            id=self.ids[index], page_content=self.texts[index],
+            metadata={**self.metas[index], "chunk_id": self.ids[index]},
+        )
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + lexical candidates fused by RRF; ``metadata`` carries each signal."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    knowledge: Knowledge
+    k: int = 4
+    fetch_k: int = 20
+    rrf_k: int = 60
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
+    ) -> list[Document]:
+        return self.search(query, self.k)
+
+    def search(self, query: str, k: int) -> list[Document]:
+        """Top-k passages for ``query`` with fused, dense and BM25 scores in metadata."""
+        kb = self.knowledge
+        if not kb.ids:
+            return []
+        fused: dict[int, float] = {}
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        vector = kb.embeddings.embed_query(query)
+        hits = kb.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vector, k=min(self.fetch_k, len(kb.ids))
+        )
+        for rank, (doc, distance) in enumerate(hits):
+            i = kb.position.get(str(doc.id))
+            if i is not None:
+                dense[i] = 1.0 - float(distance)
+                fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        for rank, (i, score) in enumerate(kb.bm25.search(query, self.fetch_k)):
+            lexical[i] = score
+            fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        best = sorted(fused, key=lambda i: -fused[i])[:k]
+        docs = []
+        for i in best:
+            doc = kb.document(i)
+            doc.metadata.update(
+                score=fused[i], dense=dense.get(i, 0.0), bm25=lexical.get(i, 0.0)
+            )
+            docs.append(doc)
+        return docs

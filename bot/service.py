@@ -1,0 +1,105 @@
+"""Wiring in one place: settings -> store -> knowledge -> chain, used by every surface."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from bot.chain import build_chain, make_answerer
+from bot.contract import Answer
+from bot.question import clean_question
+from bot.retrieval import HybridRetriever, Knowledge
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as given (empty, too long); say why."""
+
+
+def validate_question(question: Any, settings: Settings) -> str:
+    """A clean question, or a QuestionError whose message tells the user what to do."""
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("Please type a question (it was empty).")
+    if len(question) > settings.max_question_chars:
+        raise QuestionError(
+            f"The question is {len(question):,} characters long; the limit is "
+            f"{settings.max_question_chars:,}. Please shorten it."
+        )
+    cleaned = clean_question(question)
+    if not cleaned:
+        raise QuestionError("The question holds no text once markup is removed.")
+    return cleaned
+
+
+def clean_history(history: Sequence[Any] | None) -> list[dict[str, str]]:
+    """Keep well-formed {role, content} turns only (content as plain text)."""
+    turns = []
+    for turn in history or []:
+        if isinstance(turn, dict) and turn.get("role") in ("user", "assistant"):
+            content = turn.get("content")
+            if isinstance(content, str) and content.strip():
+                turns.append({"role": turn["role"], "content": content})
+    return turns
+
+
+class QantarBot:
+    """The grounded Q&A service: ``ask`` answers with citations, ``retrieve`` shows passages."""
+
+    def __init__(self, settings: Settings, knowledge: Knowledge) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+        self.retriever = HybridRetriever(
+            knowledge=knowledge, k=settings.k, fetch_k=settings.fetch_k, rrf_k=settings.rrf_k
+        )
+        self.answerer = make_answerer(settings, knowledge)
+        self.answerer.warm()
+        self.chain = build_chain(settings, knowledge, self.retriever, self.answerer)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> QantarBot:
+        """Open (or build on first use) the index and load everything answering needs."""
+        from index.embedding import index_fingerprint, make_embeddings
+        from index.pipeline import ensure_index
+        from index.store import IndexStore, open_client
+
+        settings = settings or Settings()
+        embeddings = make_embeddings(settings)
+        store = IndexStore(open_client(settings), settings.collection, embeddings,
+                           index_fingerprint(embeddings, settings))
+        ensure_index(store, settings)
+        return cls(settings, Knowledge.load(store))
+
+    def ask(self, question: str, history: Sequence[Any] | None = None,
+            k: int | None = None) -> Answer:
+        """Answer one turn of a conversation."""
+        cleaned = validate_question(question, self.settings)
+        result: Answer = self.chain.invoke(
+            {"question": cleaned, "history": clean_history(history), "k": k}
+        )
+        return result
+
+    def stream(self, question: str, history: Sequence[Any] | None = None) -> Iterator[str]:
+        """The answer text growing word by word (for chat UIs), then the final text."""
+        answer = self.ask(question, history)
+        words = answer.answer.split(" ")
+        for i in range(1, len(words) + 1):
+            yield " ".join(words[:i])
+
+    def retrieve(self, question: str, k: int | None = None) -> list[dict[str, Any]]:
+        """Passages with their fused and per-retriever scores (no answering)."""
+        cleaned = validate_question(question, self.settings)
+        docs = self.retriever.search(cleaned, k or self.settings.k)
+        return [
+            {
+                "chunk_id": d.metadata["chunk_id"], "source": d.metadata["source"],
+                "title": d.metadata["title"], "text": d.page_content,
+                "start": d.metadata["start"], "end": d.metadata["end"],
+                "score": round(float(d.metadata["score"]), 6),
+                "dense": round(float(d.metadata["dense"]), 4),
+                "bm25": round(float(d.metadata["bm25"]), 4),
+            }
+            for d in docs
+        ]

@@ -1,0 +1,95 @@
+"""One typed settings object for every surface (CLI, app, eval, bench).
+
+Every field can be overridden by an environment variable prefixed ``QANTAR_``
+(e.g. ``QANTAR_K=6``, ``QANTAR_CHROMA_HOST=localhost``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Per-user cache folder: the index is derived data and can always be rebuilt."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qantar"
+
+
+class Settings(BaseSettings):
+    """Configuration of Qantar Q&A; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="QANTAR_", extra="ignore")
+
+    # --- sources and index -------------------------------------------------------------
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Folder for the embedded Chroma index and the feedback log.",
+    )
+    sources: list[Path] = Field(
+        default_factory=list,
+        description="Extra .txt/.md/.html files or folders indexed beside the article.",
+    )
+    include_article: bool = Field(
+        default=True, description="Index the bundled Astana Times article."
+    )
+    collection: str = Field(default="qantar", description="Chroma collection name.")
+    chroma_host: str | None = Field(
+        default=None, description="Chroma server host; unset = embedded PersistentClient."
+    )
+    chroma_port: int | None = Field(default=None, description="Chroma server port.")
+    chunk_max_chars: int = Field(
+        default=600, ge=80, le=2000,
+        description="Upper bound of a passage (MiniLM reads at most 256 tokens).",
+    )
+    chunk_target_chars: int = Field(
+        default=320, ge=40, le=2000,
+        description="A passage stops growing past this size unless inside a quotation.",
+    )
+
+    # --- models --------------------------------------------------------------------------
+    embeddings: Literal["minilm", "fake"] = Field(
+        default="minilm",
+        description="Embedding backend: packaged all-MiniLM-L6-v2, or a deterministic fake "
+        "(tests only).",
+    )
+    answerer: Literal["extractive"] = Field(
+        default="extractive", description="Answer generator (extractive needs no LLM)."
+    )
+
+    # --- retrieval and answering ----------------------------------------------------------
+    k: int = Field(default=4, ge=1, le=50, description="Passages handed to the answerer.")
+    fetch_k: int = Field(
+        default=20, ge=1, le=500, description="Candidates per retriever before fusion."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    max_question_chars: int = Field(
+        default=1000, ge=10, description="Longer questions are rejected with a message."
+    )
+
+    # --- app ---------------------------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address the Gradio app binds to.")
+    port: int = Field(
+        default_factory=lambda: int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        description="Port of the Gradio app (GRADIO_SERVER_PORT is honoured).",
+    )
+    feedback_path: Path | None = Field(
+        default=None, description="JSONL file for 👍/👎 votes; default data_dir/feedback.jsonl."
+    )
+    max_concurrency: int = Field(default=2, ge=1, description="Answers computed at once.")
+    max_queue: int = Field(default=64, ge=1, description="Requests waiting before refusal.")
+    mcp: bool = Field(default=False, description="Also serve the `ask` tool over MCP.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Where the embedded Chroma database lives."""
+        return self.data_dir / "chroma"
+
+    @property
+    def feedback_file(self) -> Path:
+        """Resolved feedback log location."""
+        return self.feedback_path or self.data_dir / "feedback.jsonl"
