@@ -1,16 +1,19 @@
-"""Extractive answerer: quote the sentence (or clause) of the article that answers.
+"""Extractive answerer: quote the sentence (or clause run) of the article that answers.
 
-No LLM: each sentence of the retrieved passages is scored by meaning (MiniLM cosine),
-by idf-weighted coverage of the question's terms, and by whether it holds the kind of
-value asked for (a number for "how many", a date for "when"). A relevance gate refuses
-when the best sentence is not good enough, or when the question hinges on terms the
-corpus never mentions. Deterministic for a given index.
+No LLM. Candidates are the sentences of the retrieved passages plus, for long sentences,
+windows of consecutive clauses, so a citation can point at the exact words that answer.
+Each is scored by meaning (MiniLM cosine), by idf-weighted coverage of the question's
+terms, and by whether it holds the kind of value asked for (a number for "how many", a
+date for "when"). A relevance gate refuses when the best candidate is not good enough,
+when it lacks the asked-for value, or when the question names things the corpus never
+mentions. Deterministic for a given index.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,16 +22,21 @@ from langchain_core.documents import Document
 
 from bot.question import Kind, Question, has_value, named_terms
 from bot.retrieval import Knowledge
-from bot.text import content_stems
+from bot.text import RELATED, content_stems
 
-_CLAUSE = re.compile(r"(?<=[,;:–—])\s+|\s+(?=[–—]\s)")
+TYPED_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE)  # the value is required
+HINTED_KINDS = (Kind.PERSON, Kind.REASON)  # a name / causal wording only helps
+_REQUIRED = {k.value for k in TYPED_KINDS}
+# Clause breaks: after ; : and dashes, and after commas unless a name or number follows
+# (lists like "Almaty, Astana, Shymkent" and dates like "Jan. 2, 2022" stay whole).
+_CLAUSE = re.compile(r"(?<=[;:–—])\s+|(?<=,)\s+(?![A-Z0-9])|\s+(?=[–—]\s)")
 _MAX_QUOTE = 230
-_MIN_QUOTE = 100
+_MIN_QUOTE = 90
 
 
 @dataclass
 class Candidate:
-    """A sentence of a retrieved passage with its scores."""
+    """A sentence (or clause window of one) from a retrieved passage, with its scores."""
 
     doc: Document
     start: int
@@ -39,59 +47,74 @@ class Candidate:
     lexical: float = 0.0
     typed: bool = True
     score: float = 0.0
+    sentence: tuple[int, int] = (0, 0)
+
+    def overlaps(self, other: Candidate) -> bool:
+        """Whether two candidates share characters of the same source."""
+        same = self.doc.metadata["source"] == other.doc.metadata["source"]
+        return same and self.start < other.end and other.start < self.end
 
 
 @dataclass(frozen=True)
 class GateConfig:
-    """Thresholds of the relevance gate (measured on the article; see README)."""
+    """Thresholds of the relevance gate, set from measurements on the article (README)."""
 
-    min_score: float = 0.42
-    min_dense: float = 0.30
-    max_absent: float = 0.5
+    min_score: float = 0.45
+    max_absent: float = 0.6
     strong_dense: float = 0.6
+    second_ratio: float = 0.9
+
+
+def spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The sentence itself and, when long, its windows of consecutive clauses."""
+    yield start, end
+    if end - start <= _MAX_QUOTE:
+        return
+    sentence = text[start:end]
+    cuts = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence)]
+    for i in range(len(cuts) - 1):
+        for j in range(i + 1, len(cuts)):
+            piece = sentence[cuts[i]:cuts[j]].rstrip()
+            if len(piece) > _MAX_QUOTE:
+                break
+            if len(piece) >= _MIN_QUOTE:
+                yield start + cuts[i], start + cuts[i] + len(piece)
 
 
 class SentenceVectors:
-    """Sentence embeddings computed once and kept (sentences repeat across questions)."""
+    """Embeddings of candidate texts, computed once and kept (they repeat across questions)."""
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.cache: dict[str, np.ndarray] = {}
 
     def get(self, texts: list[str]) -> np.ndarray:
-        """Vectors for ``texts`` (embedding only the ones not seen before)."""
+        """Unit vectors for ``texts`` (embedding only the ones not seen before)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if missing:
-            vectors = self.knowledge.embeddings.embed_documents(missing)
-            for text, vec in zip(missing, vectors, strict=True):
-                self.cache[text] = _unit(np.asarray(vec, dtype=np.float32))
-        return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, 1))
+            vectors = np.asarray(self.knowledge.embeddings.embed_documents(missing),
+                                 dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors = vectors / np.where(norms == 0, 1, norms)
+            self.cache.update(zip(missing, vectors, strict=True))
+        return np.stack([self.cache[t] for t in texts])
 
     def warm(self, limit: int = 5000) -> None:
-        """Precompute every sentence of a small corpus at load time."""
-        sentences = [text for _, text, _ in self.all_sentences()]
-        if 0 < len(sentences) <= limit:
-            self.get(sentences)
-
-    def all_sentences(self) -> list[tuple[int, str, tuple[int, int]]]:
-        """(passage index, sentence text, span) for every stored sentence."""
-        out = []
-        for i, meta in enumerate(self.knowledge.metas):
-            source = self.knowledge.records.get(str(meta["source"]))
-            if source is None:
-                continue
-            for s, e in json.loads(str(meta["sentences"])):
-                out.append((i, source.text[s:e], (s, e)))
-        return out
-
-
-def _unit(vec: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vec))
-    return vec / norm if norm else vec
+        """Precompute every candidate of a small corpus at load time (first answer is fast)."""
+        texts = []
+        for meta in self.knowledge.metas:
+            record = self.knowledge.records.get(str(meta["source"]))
+            if record is not None:
+                for s, e in json.loads(str(meta["sentences"])):
+                    texts += [record.text[a:b] for a, b in spans(record.text, s, e)]
+            if len(texts) > limit:
+                return
+        if texts:
+            self.get(texts)
 
 
 class Scorer:
-    """Scores sentences against an analysed question."""
+    """Scores candidates against an analysed question."""
 
     def __init__(self, knowledge: Knowledge, vectors: SentenceVectors) -> None:
         self.knowledge = knowledge
@@ -105,18 +128,20 @@ class Scorer:
         """idf-weighted share of question terms that no passage contains."""
         weights = self.weights(q)
         total = sum(weights.values())
-        if not total:
-            return 0.0
         missing = sum(w for t, w in weights.items() if not self._known(t))
-        return missing / total
+        return missing / total if total else 0.0
 
     def _known(self, term: str) -> bool:
-        if self.knowledge.bm25.knows(term) or term.isdigit():
-            return self.knowledge.bm25.knows(term)
-        return any(v.endswith(term) for v in self.knowledge.bm25.vocab if len(term) >= 4)
+        """In the corpus as such, as part of a compound, or through a related word."""
+        bm25 = self.knowledge.bm25
+        if bm25.knows(term) or term.isdigit():
+            return bm25.knows(term)
+        if any(bm25.knows(r) for r in RELATED.get(term, ())):
+            return True
+        return len(term) >= 4 and any(v.endswith(term) for v in bm25.vocab)
 
-    def coverage(self, q: Question, text: str, extra: tuple[str, ...] = ()) -> float:
-        """idf-weighted share of question terms found in ``text`` (compounds count 0.8)."""
+    def coverage(self, q: Question, text: str) -> float:
+        """idf-weighted share of question terms in ``text`` (compound 0.8, related 0.7)."""
         weights = self.weights(q)
         total = sum(weights.values())
         if not total:
@@ -128,60 +153,52 @@ class Scorer:
                 got += weight
             elif len(term) >= 4 and any(s.endswith(term) for s in stems):
                 got += 0.8 * weight
+            elif stems & RELATED.get(term, frozenset()):
+                got += 0.7 * weight
         return got / total
 
     def candidates(self, q: Question, query: str, docs: list[Document]) -> list[Candidate]:
-        """Every sentence of ``docs``, scored."""
+        """Every sentence and clause window of ``docs``, scored, best first."""
         cands: list[Candidate] = []
         for rank, doc in enumerate(docs):
             record = self.knowledge.records.get(str(doc.metadata["source"]))
             if record is None:
                 continue
             for s, e in json.loads(str(doc.metadata["sentences"])):
-                cands.append(Candidate(doc=doc, start=s, end=e, text=record.text[s:e], rank=rank))
+                cands += [Candidate(doc, a, b, record.text[a:b], rank, sentence=(s, e))
+                          for a, b in spans(record.text, s, e)]
         if not cands:
             return []
-        qvec = _unit(np.asarray(self.knowledge.embeddings.embed_query(query), dtype=np.float32))
+        qvec = np.asarray(self.knowledge.embeddings.embed_query(query), dtype=np.float32)
+        qvec /= max(float(np.linalg.norm(qvec)), 1e-9)
         dense = self.vectors.get([c.text for c in cands]) @ qvec
         for cand, sim in zip(cands, dense, strict=True):
             cand.dense = float(sim)
             cand.lexical = self.coverage(q, cand.text)
             cand.typed = has_value(q.kind, cand.text)
             cand.score = combine(cand, q)
-        return sorted(cands, key=lambda c: (-c.score, c.rank, c.start))
+        return sorted(cands, key=lambda c: (-c.score, c.rank, c.start, c.end))
 
 
 def combine(cand: Candidate, q: Question) -> float:
     """Blend of meaning, term coverage and answer-type fit (weights set on the article)."""
-    score = 0.6 * cand.dense + 0.4 * cand.lexical - 0.01 * cand.rank
-    if q.kind in (Kind.NUMBER, Kind.DATE, Kind.DURATION):
+    score = 0.45 * cand.dense + 0.55 * cand.lexical - 0.01 * cand.rank
+    if q.kind in TYPED_KINDS:
         score += 0.08 if cand.typed else -0.15
+    elif q.kind in HINTED_KINDS and cand.typed:
+        score += 0.08
     if q.kind is Kind.DEFINITION and q.subject and _defines(cand.text, q.subject):
-        score += 0.1
+        score += 0.2
     return score
 
 
 def _defines(text: str, subject: str) -> bool:
     """Sentence introduces ``subject`` (dubbed X, X (…), known as X, X means/refers)."""
-    low = text.lower()
     subj = re.escape(subject.lower())
     return bool(re.search(
         rf"(dubbed|called|known as|named|termed)\s+{subj}|{subj}\s*\(|{subj}\s+"
-        rf"(is|are|was|means|refers)|{subj},?\s+(an?|the)\s", low
+        rf"(is|are|was|means|refers)|{subj},?\s+(an?|the)\s", text.lower()
     ))
-
-
-def features(scorer: Scorer, q: Question, cands: list[Candidate]) -> dict[str, Any]:
-    """Signals the gate decides on (also printed by `bot eval --debug`)."""
-    best = cands[0] if cands else None
-    return {
-        "score": best.score if best else 0.0,
-        "dense": best.dense if best else 0.0,
-        "lexical": best.lexical if best else 0.0,
-        "typed": best.typed if best else False,
-        "absent": scorer.absent_share(q),
-        "kind": q.kind.value,
-    }
 
 
 @dataclass
@@ -209,43 +226,12 @@ class Draft:
     signals: dict[str, Any]
 
 
-def _clauses(text: str) -> list[tuple[int, int]]:
-    """Clause spans (relative) split after , ; : and around dashes."""
-    spans, cursor = [], 0
-    for m in _CLAUSE.finditer(text):
-        spans.append((cursor, m.start()))
-        cursor = m.end()
-    spans.append((cursor, len(text)))
-    return [(s, e) for s, e in spans if e > s]
-
-
-def trim(cand: Candidate, q: Question, scorer: Scorer) -> tuple[int, int]:
-    """Shortest clause window of a long sentence that keeps its evidence (absolute span)."""
-    if len(cand.text) <= _MAX_QUOTE:
-        return cand.start, cand.end
-    clauses = _clauses(cand.text)
-    best: tuple[float, int, int] | None = None
-    for i in range(len(clauses)):
-        for j in range(i, len(clauses)):
-            s, e = clauses[i][0], clauses[j][1]
-            piece = cand.text[s:e]
-            if len(piece) > _MAX_QUOTE:
-                break
-            if len(piece) < _MIN_QUOTE or not has_value(q.kind, piece):
-                continue
-            cover = scorer.coverage(q, piece)
-            defines = q.subject is not None and _defines(piece, q.subject)
-            value = cover + (0.3 if defines else 0.0) - len(piece) / 2000 + (0.02 if s == 0 else 0)
-            if cover >= cand.lexical - 1e-6 and (best is None or value > best[0]):
-                best = (value, s, e)
-    if best is None:
-        return cand.start, cand.end
-    return cand.start + best[1], cand.start + best[2]
-
-
-def display(text: str) -> str:
-    """A quote as answer text: balanced quotation marks, capital start, final stop."""
-    text = text.strip().rstrip(",;:–— ")
+def display(cand: Candidate) -> str:
+    """A quote as answer text: balanced quotation marks, capital start, final stop; a
+    clause cut out of a longer sentence is marked with ellipses."""
+    text = cand.text.strip().rstrip(",;:–— ")
+    head = "…" if cand.start > cand.sentence[0] else ""
+    tail = "…" if cand.end < cand.sentence[1] else ""
     for open_q, close_q in (("“", "”"), ('"', '"')):
         if text.count(open_q) + text.count(close_q) == 1 or (
             open_q != close_q and text.count(open_q) != text.count(close_q)
@@ -253,12 +239,26 @@ def display(text: str) -> str:
             text = text.replace(open_q, "").replace(close_q, "")
     text = re.sub(r"\s*,?\s*(he|she) (said|explained|added|noted)\.?$", "", text)
     text = re.sub(r"\[(\d+)\]", r"\\[\1\\]", text)
-    text = text[:1].upper() + text[1:]
+    text = head + (text if head else text[:1].upper() + text[1:])
+    if tail:
+        return text.rstrip(".") + tail
     return text if text.endswith((".", "!", "?", "…")) else text.rstrip(".") + "."
 
 
+def _escape(text: str) -> str:
+    """Protect literal braces from the template formatting of the cite step."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _cited(sentence: str, n: int) -> str:
+    """Template citing quote ``n`` before the sentence's final punctuation."""
+    body = _escape(sentence)
+    marker = " {" + str(n) + "}"
+    return body + marker if body.endswith("…") else body[:-1] + marker + body[-1]
+
+
 class ExtractiveAnswerer:
-    """Picks the answering sentence (or clause) of the retrieved passages, or refuses."""
+    """Picks the answering sentence(s) or clause of the retrieved passages, or refuses."""
 
     def __init__(self, knowledge: Knowledge, gate: GateConfig | None = None) -> None:
         self.knowledge = knowledge
@@ -267,7 +267,7 @@ class ExtractiveAnswerer:
         self.scorer = Scorer(knowledge, self.vectors)
 
     def warm(self) -> None:
-        """Precompute sentence vectors (small corpora) so the first answer is fast."""
+        """Precompute candidate vectors (small corpora) so the first answer is fast."""
         self.vectors.warm()
 
     def __call__(self, standalone: str, docs: list[Document]) -> Draft:
@@ -279,41 +279,52 @@ class ExtractiveAnswerer:
             return meta
         q = Question.parse(standalone)
         cands = self.scorer.candidates(q, standalone, docs)
-        signals = features(self.scorer, q, cands)
-        signals["unknown_names"] = [
-            t for t in named_terms(standalone) if not self.knowledge.bm25.knows(t)
-        ]
+        signals = self.signals(q, standalone, cands)
         if not cands or not self.passes(signals):
             return self.refusal(signals)
+        chosen = self.choose(cands)
+        parts = [_cited(display(c), i) for i, c in enumerate(chosen)]
+        quotes = [Quote(c.doc, str(c.doc.metadata["source"]), c.start, c.end,
+                        round(c.score, 4)) for c in chosen]
+        return Draft(" ".join(parts), True, quotes, signals)
+
+    def choose(self, cands: list[Candidate]) -> list[Candidate]:
+        """The best candidate, plus a close runner-up from elsewhere (in text order)."""
         best = cands[0]
-        start, end = trim(best, q, self.scorer)
-        source = str(best.doc.metadata["source"])
-        text = self.knowledge.records[source].text[start:end]
-        quote = Quote(best.doc, source, start, end, round(best.score, 4))
-        return Draft(_with_marker(display(text)), True, [quote], signals)
+        chosen = [best]
+        for cand in cands[1:]:
+            if cand.score < self.gate.second_ratio * best.score:
+                break
+            if not cand.overlaps(best) and cand.typed:
+                chosen.append(cand)
+                break
+        return sorted(chosen, key=lambda c: (c.doc.metadata["source"], c.start))
+
+    def signals(self, q: Question, query: str, cands: list[Candidate]) -> dict[str, Any]:
+        """What the gate decides on (also useful when debugging an answer)."""
+        best = cands[0] if cands else None
+        return {
+            "kind": q.kind.value,
+            "score": best.score if best else 0.0,
+            "dense": best.dense if best else 0.0,
+            "lexical": best.lexical if best else 0.0,
+            "typed": best.typed if best else False,
+            "absent": self.scorer.absent_share(q),
+            "unknown_names": [t for t in named_terms(query)
+                              if not self.knowledge.bm25.knows(t)],
+        }
 
     def passes(self, s: dict[str, Any]) -> bool:
         """The relevance gate (see GateConfig)."""
         g = self.gate
-        if s["unknown_names"] or not s["typed"]:
+        if s["unknown_names"] or (s["kind"] in _REQUIRED and not s["typed"]):
             return False
         if s["absent"] > g.max_absent and s["dense"] < g.strong_dense:
             return False
-        return bool(s["score"] >= g.min_score and s["dense"] >= g.min_dense)
+        return bool(s["score"] >= g.min_score)
 
     def refusal(self, signals: dict[str, Any]) -> Draft:
         """'The article does not say', naming what the corpus is about."""
         titles = [r.title for r in self.knowledge.records.values()]
         about = f" It is about: {titles[0]}." if len(titles) == 1 else ""
         return Draft(_escape("The article does not say." + about), False, [], signals)
-
-
-def _escape(text: str) -> str:
-    """Protect literal braces from the template formatting of the cite step."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def _with_marker(sentence: str) -> str:
-    """Template citing quote 0 before the sentence's final punctuation."""
-    body = _escape(sentence)
-    return body[:-1] + " {0}" + body[-1]

@@ -27,6 +27,7 @@ class Kind(str, Enum):
     PLACE = "place"
     PERSON = "person"
     DEFINITION = "definition"
+    REASON = "reason"
     OTHER = "other"
 
 
@@ -42,6 +43,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
                             r"countries|town|towns|place|places|province|area|location)\b")),
     (Kind.PERSON, re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|people|official|"
                              r"leader|group|individuals)\b")),
+    (Kind.REASON, re.compile(r"^\s*why\b|\bwhat (caused|triggered|led to|sparked)\b|"
+                             r"\b(reason|reasons|cause|causes) (for|of|behind)\b")),
     (Kind.DEFINITION, re.compile(r"^\s*what (is|are|was|were|does)\s+(an?\s+|the\s+)?"
                                  r"[\w\-’']+(\s+[\w\-’']+)?\s*(mean)?\s*\??\s*$")),
 ]
@@ -53,6 +56,9 @@ VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
                           rf"yesterday|today)\b", re.IGNORECASE),
     Kind.PLACE: re.compile(r"\b(?:in|at|from|to|across|near|outside|into)\s+(?:the\s+)?"
                            r"(?:[a-z]+ern\s+)?[A-Z][\w’'-]+"),
+    Kind.PERSON: re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+"),
+    Kind.REASON: re.compile(r"\b(because|due to|after|as a result|caused|triggered|resulted|"
+                            r"result of|led to|sparked|owing to|reason|since)\b", re.IGNORECASE),
     Kind.DURATION: re.compile(rf"\b(\d+|{_NUMBER_WORDS}|a|an|several|few)\s+({_UNITS})\b",
                               re.IGNORECASE),
 }

@@ -59,6 +59,9 @@ class HybridRetriever(BaseRetriever):
     k: int = 4
     fetch_k: int = 20
     rrf_k: int = 60
+    lexical_floor: float = 0.35
+    """BM25 hits below this share of the best hit are not fused: a passage matching only a
+    frequent word of the question must not outrank one matching its rare words."""
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
@@ -82,7 +85,9 @@ class HybridRetriever(BaseRetriever):
             if i is not None:
                 dense[i] = 1.0 - float(distance)
                 fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        for rank, (i, score) in enumerate(kb.bm25.search(query, self.fetch_k)):
+        lexical_hits = kb.bm25.search(query, self.fetch_k)
+        floor = self.lexical_floor * lexical_hits[0][1] if lexical_hits else 0.0
+        for rank, (i, score) in enumerate(h for h in lexical_hits if h[1] >= floor):
             lexical[i] = score
             fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank + 1)
         best = sorted(fused, key=lambda i: -fused[i])[:k]

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     )
 
     # --- retrieval and answering ----------------------------------------------------------
-    k: int = Field(default=4, ge=1, le=50, description="Passages handed to the answerer.")
+    k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer.")
     fetch_k: int = Field(
         default=20, ge=1, le=500, description="Candidates per retriever before fusion."
     )

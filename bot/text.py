@@ -45,10 +45,29 @@ def normalise(text: str) -> str:
     return text.translate(table).lower()
 
 
+_IRREGULAR = {
+    "broke": "break", "broken": "break", "took": "take", "taken": "take", "began": "begin",
+    "begun": "begin", "led": "lead", "said": "say", "told": "tell", "gave": "give",
+    "given": "give", "went": "go", "gone": "go", "came": "come", "saw": "see", "seen": "see",
+    "made": "make", "held": "hold", "fell": "fall", "fallen": "fall", "rose": "rise",
+    "risen": "rise", "grew": "grow", "grown": "grow", "fled": "flee", "sent": "send",
+    "spent": "spend", "sought": "seek", "thought": "think", "brought": "bring",
+    "bought": "buy", "fought": "fight", "won": "win", "lost": "lose", "met": "meet",
+    "ran": "run", "struck": "strike", "stood": "stand", "spoke": "speak", "spoken": "speak",
+    "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose",
+    "drove": "drive", "driven": "drive", "knew": "know", "known": "know", "threw": "throw",
+    "thrown": "throw", "shot": "shoot", "hid": "hide", "hidden": "hide", "caught": "catch",
+    "built": "build", "kept": "keep", "paid": "pay", "sold": "sell", "became": "become",
+    "felt": "feel", "left": "leave", "arose": "arise", "arisen": "arise", "undertook": "undertake",
+    "overcame": "overcome", "withdrew": "withdraw", "forbade": "forbid", "sank": "sink",
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Snowball English stem of a lower-case word (cached: the vocabulary is small)."""
-    return str(_STEMMER.stemWord(word))
+    """Snowball English stem of a lower-case word, irregular past forms mapped to their base
+    first ("broke" matches "break"); cached, the vocabulary is small."""
+    return str(_STEMMER.stemWord(_IRREGULAR.get(word, word)))
 
 
 def words(text: str) -> list[str]:
@@ -68,3 +87,50 @@ def content_stems(text: str, extra_stop: frozenset[str] = frozenset()) -> list[s
 def tokens(text: str) -> list[str]:
     """BM25 tokens: content stems."""
     return content_stems(text)
+
+
+# General English near-synonyms used in questions about news (not tied to any article):
+# a question word matches a related word of a sentence at reduced weight.
+_RELATED_WORDS = """
+start: begin began broke break erupted outbreak sparked origin started
+begin: start broke break erupted outbreak
+cause: trigger led lead result reason because due sparked
+reason: cause trigger because due led
+trigger: cause sparked led
+rise: increase spike doubled jump surge hike grew soared
+increase: rise spike doubled jump surge hike grew
+cost: worth damage price billion million expense
+take: seized captured confiscated took
+seize: taken captured confiscated took
+warn: advised information alert caution warning threat
+leave: evacuate depart flee exit left
+stay: remain stayed remained
+remain: stay stayed
+kill: died death dead casualties fatalities killed
+die: killed death dead casualties fatalities
+paper: newspaper
+interview: talk conversation
+lesson: demonstrated showed taught necessity
+teach: demonstrated showed
+reform: course change democratization liberalization
+oppose: opposition resist resistance opposed
+attack: assault raid strike attacks
+protest: demonstration unrest rally protests protesters
+riot: unrest protest violence
+money: billion million worth cost
+damage: destruction looted burned losses
+weapon: arms rifles guns firearms weapons
+gun: rifles weapons firearms
+say: said stated noted told
+"""
+
+
+def _related() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for line in _RELATED_WORDS.strip().splitlines():
+        head, _, rest = line.partition(":")
+        table.setdefault(stem(head.strip()), set()).update(stem(w) for w in rest.split())
+    return {k: frozenset(v - {k}) for k, v in table.items()}
+
+
+RELATED = _related()
