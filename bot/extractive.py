@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
-from bot.question import Kind, Question, has_value, named_terms
+from bot.question import Kind, Question, has_value, named_phrases
 from bot.retrieval import Knowledge
 from bot.text import RELATED, content_stems
 
@@ -62,7 +62,7 @@ class GateConfig:
     min_score: float = 0.45
     max_absent: float = 0.6
     strong_dense: float = 0.6
-    second_ratio: float = 0.9
+    second_ratio: float = 0.88
 
 
 def spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -182,7 +182,9 @@ class Scorer:
 
 def combine(cand: Candidate, q: Question) -> float:
     """Blend of meaning, term coverage and answer-type fit (weights set on the article)."""
-    score = 0.45 * cand.dense + 0.55 * cand.lexical - 0.01 * cand.rank
+    score = 0.45 * cand.dense + 0.55 * cand.lexical - 0.003 * cand.rank
+    if (cand.start, cand.end) == cand.sentence:
+        score += 0.02  # a whole sentence reads better than a clause when they tie
     if q.kind in TYPED_KINDS:
         score += 0.08 if cand.typed else -0.15
     elif q.kind in HINTED_KINDS and cand.typed:
@@ -310,8 +312,7 @@ class ExtractiveAnswerer:
             "lexical": best.lexical if best else 0.0,
             "typed": best.typed if best else False,
             "absent": self.scorer.absent_share(q),
-            "unknown_names": [t for t in named_terms(query)
-                              if not self.knowledge.bm25.knows(t)],
+            "unknown_names": [n for n in named_phrases(query) if not self.knowledge.mentions(n)],
         }
 
     def passes(self, s: dict[str, Any]) -> bool:

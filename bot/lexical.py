@@ -58,6 +58,11 @@ class BM25Index:
         """Whether any passage contains this stem."""
         return term in self.vocab
 
+    def postings(self, term: str) -> list[int]:
+        """Passages containing ``term`` (its posting list)."""
+        index = self.vocab.get(term)
+        return [] if index is None else [int(i) for i in self.matrix[index].indices]
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Top-k (passage index, BM25 score) with a positive score."""
         ids = [self.vocab[t] for t in set(tokens(query)) if t in self.vocab]

@@ -122,12 +122,19 @@ def clean_question(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def named_terms(text: str) -> list[str]:
-    """Stems of capitalised words after the first one: names the corpus must know."""
-    out = []
-    for word in _CAPITALISED.findall(text.strip()):
-        low = word.lower()
+def named_phrases(text: str) -> list[str]:
+    """Runs of capitalised words after the first word ("United States", "Nazarbayev"):
+    names the corpus must mention, as a whole, for the question to be answerable."""
+    phrases: list[list[str]] = []
+    last_end = -2
+    for m in _CAPITALISED.finditer(text.strip()):
+        low = m.group(1).lower()
         if low in STOPWORDS or low in QUESTION_WORDS or low == "i":
+            last_end = -2
             continue
-        out.extend(stem(w) for w in words(word) if w not in STOPWORDS)
-    return out
+        if phrases and text.strip()[last_end:m.start()].strip() == "":
+            phrases[-1].append(m.group(1))
+        else:
+            phrases.append([m.group(1)])
+        last_end = m.end()
+    return [" ".join(p) for p in phrases]

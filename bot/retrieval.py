@@ -13,6 +13,7 @@ from langchain_core.vectorstores import VectorStore
 from pydantic import ConfigDict
 
 from bot.lexical import BM25Index
+from bot.text import tokens, words
 from index.store import IndexStore, SourceRecord
 
 
@@ -41,6 +42,17 @@ class Knowledge:
             store=store, vectorstore=store.vectorstore(), embeddings=store.embeddings,
             bm25=BM25Index(texts), ids=ids, texts=texts, metas=metas, records=store.records(),
         )
+
+    def mentions(self, name: str) -> bool:
+        """Whether some passage contains ``name`` as a phrase (case-insensitive)."""
+        terms = tokens(name)
+        if not terms:
+            return True
+        if len(terms) == 1:
+            return self.bm25.knows(terms[0])
+        wanted = " ".join(words(name))
+        return any(wanted in " ".join(words(self.texts[i]))
+                   for i in self.bm25.postings(terms[0]))
 
     def document(self, index: int) -> Document:
         """Passage ``index`` as a LangChain document carrying its metadata."""

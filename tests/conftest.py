@@ -1,0 +1,50 @@
+"""Shared fixtures: deterministic fakes for unit tests, one real bot for end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from bot.settings import Settings  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+SHARED_QA = Path(__file__).resolve().parents[2] / "shared" / "eval" / "qa.jsonl"
+
+
+def load_conversations(path: Path) -> list[dict[str, Any]]:
+    """One conversation per line."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture
+def fake_settings(tmp_path: Path) -> Settings:
+    """Settings with the deterministic fake embedder and a private index folder."""
+    return Settings(data_dir=tmp_path / "data", embeddings="fake")
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One index folder built with the real MiniLM model for the whole session."""
+    return tmp_path_factory.mktemp("real-index")
+
+
+@pytest.fixture(scope="session")
+def real_bot(real_data_dir: Path) -> Any:
+    """The product as users get it: MiniLM embeddings, embedded Chroma, extractive answers."""
+    from bot.service import QantarBot
+
+    return QantarBot.from_settings(Settings(data_dir=real_data_dir))
+
+
+@pytest.fixture(scope="session")
+def qa_file() -> Path:
+    """The evaluation conversations (the shared file when present, else the shipped copy)."""
+    return SHARED_QA if SHARED_QA.exists() else DATA / "qa.jsonl"

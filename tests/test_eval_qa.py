@@ -1,0 +1,81 @@
+"""Every conversation of the evaluation file through the real chain (MiniLM + Chroma)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import DATA, load_conversations
+
+
+def run_conversations(bot: Any, path: Path) -> list[dict[str, Any]]:
+    """Ask every turn with the history carried over; record what the checks need."""
+    rows = []
+    for conv in load_conversations(path):
+        history: list[dict[str, str]] = []
+        for turn in conv["turns"]:
+            answer = bot.ask(turn["q"], history)
+            text = answer.answer.lower()
+            records = bot.knowledge.records
+            rows.append({
+                "id": conv["id"], "q": turn["q"], "answer": answer,
+                "answerable": turn["answerable"],
+                "accurate": answer.found == turn["answerable"] and all(
+                    any(s.lower() in text for s in group) for group in turn.get("expect", [])
+                ),
+                "cited": any(e in c.text for c in answer.citations
+                             for e in turn.get("evidence", [])),
+                "forbidden": [f for f in turn.get("forbid", []) if f.lower() in text],
+                "exact": all(records[c.source].text[c.start:c.end] == c.text
+                             for c in answer.citations),
+                "consistent": answer.is_consistent(),
+            })
+            history += [{"role": "user", "content": turn["q"]},
+                        {"role": "assistant", "content": answer.answer}]
+    return rows
+
+
+def failures(rows: list[dict[str, Any]], key: str) -> list[str]:
+    return [f"{r['id']}: {r['q']} -> {r['answer'].answer}" for r in rows if not r[key]]
+
+
+@pytest.fixture(scope="module")
+def eval_rows(real_bot: Any, qa_file: Path) -> list[dict[str, Any]]:
+    return run_conversations(real_bot, qa_file)
+
+
+def test_answer_accuracy(eval_rows: list[dict[str, Any]]) -> None:
+    accuracy = sum(r["accurate"] for r in eval_rows) / len(eval_rows)
+    assert accuracy >= 0.9, failures(eval_rows, "accurate")
+
+
+def test_evidence_is_cited(eval_rows: list[dict[str, Any]]) -> None:
+    answerable = [r for r in eval_rows if r["answerable"]]
+    cited = sum(r["cited"] for r in answerable) / len(answerable)
+    assert cited >= 0.9, failures(answerable, "cited")
+
+
+def test_every_unanswerable_turn_is_refused(eval_rows: list[dict[str, Any]]) -> None:
+    wrong = [r["q"] for r in eval_rows if not r["answerable"] and r["answer"].found]
+    assert not wrong
+
+
+def test_no_forbidden_output_and_exact_consistent_citations(
+    eval_rows: list[dict[str, Any]]
+) -> None:
+    assert not [r["forbidden"] for r in eval_rows if r["forbidden"]]
+    assert all(r["exact"] for r in eval_rows)
+    assert all(r["consistent"] for r in eval_rows), failures(eval_rows, "consistent")
+    assert all("<img" not in r["answer"].answer for r in eval_rows)
+
+
+def test_questions_phrased_differently_also_work(real_bot: Any) -> None:
+    """Paraphrases, follow-ups and metadata questions written apart from the eval file."""
+    rows = run_conversations(real_bot, DATA / "paraphrases.jsonl")
+    accuracy = sum(r["accurate"] for r in rows) / len(rows)
+    refused = [r for r in rows if not r["answerable"]]
+    assert accuracy >= 0.85, failures(rows, "accurate")
+    assert all(not r["answer"].found for r in refused), failures(refused, "accurate")
+    assert all(r["exact"] and r["consistent"] for r in rows)
