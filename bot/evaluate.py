@@ -70,7 +70,7 @@ def load_qa(path: Path) -> list[Conversation]:
 # --- matching ---------------------------------------------------------------------------------
 def evidence_pattern(evidence: str) -> re.Pattern[str]:
     """Case-insensitive pattern tolerant to whitespace runs and straight/curly quotes."""
-    parts = []
+    parts: list[str] = []
     for ch in evidence:
         if ch.isspace():
             if not parts or parts[-1] != r"\s+":
@@ -254,7 +254,7 @@ def run_turn(bot: Any, turn: Turn, label: tuple[str, int], history: list[dict[st
         score_answer(result, turn, answer, sources)
         if result.has_evidence:
             score_retrieval(result, turn, bot, k)
-    except Exception as exc:  # noqa: BLE001 - an evaluation reports errors, it does not stop
+    except Exception as exc:  # an evaluation reports errors, it does not stop
         result.error = f"{type(exc).__name__}: {exc}"
     if baseline is not None:
         score_baseline(result, turn, baseline)

@@ -9,9 +9,15 @@ BM25 posting lists and vocabulary growth behave roughly like real news text. The
 from __future__ import annotations
 
 import itertools
+import json
 import random
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
 
 GENERATOR_VERSION = 1  # bump when the output changes (invalidates cached embeddings)
 
@@ -153,3 +159,41 @@ class CorpusGenerator:
         opener = self.rng.choice(["What happened to", "Why did officials discuss",
                                   "Who criticised", "When was", "What did the report say about"])
         return f"{opener} the {' '.join(picked)}?"
+
+
+class Precomputed(Embeddings):
+    """Embeddings that look passage vectors up (timed once, cached) and embed queries live."""
+
+    def __init__(self, texts: list[str], vectors: Any, live: Embeddings) -> None:
+        self.row = {t: i for i, t in enumerate(texts)}
+        self.vectors = vectors
+        self.live = live
+        self.name = getattr(live, "name", "live")
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Cached vectors of indexed passages."""
+        return [self.vectors[self.row[t]].tolist() for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        """A real (cached-by-the-model) query embedding."""
+        return list(self.live.embed_query(text))
+
+
+def passage_vectors(texts: list[str], live: Embeddings, cache: Path) -> tuple[Any, float]:
+    """Vectors of ``texts`` and the seconds embedding them took (measured once, then cached)."""
+    import numpy as np
+
+    meta = cache.with_suffix(".json")
+    if cache.exists() and meta.exists():
+        info = json.loads(meta.read_text())
+        if info.get("count") == len(texts):
+            return np.load(cache), float(info["embed_s"])
+    started = time.perf_counter()
+    parts = [np.asarray(live.embed_documents(texts[i:i + 2048]), dtype=np.float32)
+             for i in range(0, len(texts), 2048)]
+    embed_s = time.perf_counter() - started
+    vectors = np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.save(cache, vectors)
+    meta.write_text(json.dumps({"count": len(texts), "embed_s": embed_s}))
+    return vectors, embed_s
