@@ -388,12 +388,14 @@ def run_worker(config: dict[str, Any]) -> dict[str, Any]:
 
 def scale_bench(args: argparse.Namespace, work: Path, cache_dir: Path) -> list[dict[str, Any]]:
     """Each size on embedded Chroma and, with ``--chroma-server``, on a Chroma server."""
+    from bot.settings import Settings
     from bot.synthetic import GENERATOR_VERSION
 
+    stem = f"synthetic-v{GENERATOR_VERSION}-s{args.seed}-{Settings().embeddings}"
     results = []
     for n in args.scale:
         base = {"n": n, "seed": args.seed, "queries": args.queries,
-                "cache": str(cache_dir / f"synthetic-v{GENERATOR_VERSION}-s{args.seed}-{n}.npy")}
+                "cache": str(cache_dir / f"{stem}-{n}.npy")}
         log(f"scale {n}: embedded Chroma ...")
         results.append(run_worker({**base, "data_dir": str(work / f"embedded-{n}")}))
         if args.chroma_server:
