@@ -181,8 +181,9 @@ def api_latency(settings: Any, bot: Any, asked: list[str]) -> dict[str, Any]:
     """Round trips through the launched Gradio app; ``api_ms`` null with a reason on failure."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     try:
-        from app import create_app
         from gradio_client import Client
+
+        from app import create_app
     except Exception as exc:  # the app may be missing or broken: report it
         return {"api_ms": None, "api_error": f"cannot import app.create_app: {exc}"}
     demo = None
@@ -429,14 +430,15 @@ def plot_scale(results: list[dict[str, Any]], out_dir: Path) -> list[Path]:
     backends = sorted({r["backend"] for r in ok})
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "bench-latency.png", out_dir / "bench-index.png"]
+    colors = dict(zip(backends, ("tab:blue", "tab:orange", "tab:green"), strict=False))
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for backend in backends:
         rows = sorted((r for r in ok if r["backend"] == backend), key=lambda r: r["n"])
         xs = [r["n"] for r in rows]
         for key, style in (("p50", "-o"), ("p95", "--s")):
-            ax.plot(xs, [r["query_ms"][key] for r in rows], style,
+            ax.plot(xs, [r["query_ms"][key] for r in rows], style, color=colors[backend],
                     label=f"{backend} query {key} (embed + hybrid)")
-        ax.plot(xs, [r["search_ms"]["p95"] for r in rows], ":^",
+        ax.plot(xs, [r["search_ms"]["p95"] for r in rows], ":^", color=colors[backend],
                 label=f"{backend} hybrid search p95 (no embedding)")
     ax.axhline(LATENCY_TARGET_MS, color="red", linewidth=0.8, label="target p95 50 ms")
     _finish(ax, "Retrieval latency vs corpus size", "latency (ms)")
@@ -446,7 +448,7 @@ def plot_scale(results: list[dict[str, Any]], out_dir: Path) -> list[Path]:
         rows = sorted((r for r in ok if r["backend"] == backend), key=lambda r: r["n"])
         shares = ", ".join(f"{100 * r['embed_share']:.0f}%" for r in rows)
         ax.plot([r["n"] for r in rows], [r["passages_per_s"] for r in rows], "-o",
-                label=f"{backend}: passages/s (embedding share {shares})")
+                color=colors[backend], label=f"{backend}: passages/s (embedding share {shares})")
     _finish(ax, "Index throughput vs corpus size (MiniLM on CPU)", "passages per second")
     fig.savefig(paths[1], dpi=120)
     plt.close("all")
