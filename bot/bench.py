@@ -25,13 +25,13 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.evaluate import default_qa_path, load_qa, percentile
+from bot.evaluate import default_qa_path, load_qa, summary
 
 LATENCY_TARGET_MS = 50.0
 COLD_QUESTION = "What is Qantar?"
@@ -39,15 +39,6 @@ SCALE_K = 5
 
 
 # --- small helpers ----------------------------------------------------------------------------
-def summary(values: Sequence[float], digits: int = 2) -> dict[str, float | int | None]:
-    """p50/p95/mean of millisecond samples."""
-    def r(x: float | None) -> float | None:
-        return None if x is None else round(x, digits)
-
-    return {"p50": r(percentile(values, 50)), "p95": r(percentile(values, 95)),
-            "mean": r(statistics.fmean(values)) if values else None, "n": len(values)}
-
-
 def peak_rss_mb() -> float:
     """Peak resident set size of this process (Linux reports KiB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -288,11 +288,15 @@ def _mrr(ranks: list[int | None]) -> float | None:
     return sum(1 / r for r in ranks if r) / len(ranks) if ranks else None
 
 
-def _latency(values: list[float | None]) -> dict[str, float | None]:
+def summary(values: Iterable[float | None], digits: int = 2) -> dict[str, float | int | None]:
+    """p50/p95/mean and count of millisecond samples (None samples skipped)."""
     clean = [v for v in values if v is not None]
-    p50, p95 = percentile(clean, 50), percentile(clean, 95)
-    return {"p50": None if p50 is None else round(p50, 2),
-            "p95": None if p95 is None else round(p95, 2)}
+
+    def r(x: float | None) -> float | None:
+        return None if x is None else round(x, digits)
+
+    return {"p50": r(percentile(clean, 50)), "p95": r(percentile(clean, 95)),
+            "mean": r(sum(clean) / len(clean)) if clean else None, "n": len(clean)}
 
 
 def our_metrics(results: Sequence[TurnResult]) -> dict[str, Any]:
@@ -315,7 +319,7 @@ def our_metrics(results: Sequence[TurnResult]) -> dict[str, Any]:
         "exact_offsets": {"value": (n_cites - bad) / n_cites if n_cites else None,
                           "hits": n_cites - bad, "n": n_cites},
         "errors": sum(1 for r in results if r.error),
-        "latency_ms": _latency([r.ask_ms for r in results]),
+        "latency_ms": summary(r.ask_ms for r in results),
         "turns": len(results),
     }
 
@@ -332,7 +336,7 @@ def baseline_metrics(results: Sequence[TurnResult], baseline: Any) -> dict[str, 
         "top_citation_precision": _rate(r.baseline_rank == 1 for r in with_evidence),
         "mean_cited_chars": round(sum(chars) / len(chars), 1) if chars else None,
         "refusal_accuracy": _rate(False for r in results if not r.answerable),
-        "latency_ms": _latency([r.baseline_ms for r in results]),
+        "latency_ms": summary(r.baseline_ms for r in results),
         "k": baseline.k, "chunks": baseline.n_chunks,
         "mean_chunk_chars": round(baseline.mean_chunk_chars, 1),
     }
