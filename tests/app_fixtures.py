@@ -1,0 +1,72 @@
+"""Fixtures for the app tests: one real bot, a launched app on a free localhost port.
+
+Import what a test module needs (``from tests.app_fixtures import app_server  # noqa: F401``
+plus the fixtures it depends on). The bot is shared through a module-level cache, so importing
+these fixtures into several test modules still builds the index and loads MiniLM once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import pytest  # noqa: E402
+
+from bot.settings import Settings  # noqa: E402
+
+_BOTS: dict[str, Any] = {}
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def app_bot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The real product bot (MiniLM + embedded Chroma): conftest's ``real_bot`` if present."""
+    try:
+        return request.getfixturevalue("real_bot")
+    except pytest.FixtureLookupError:
+        pass
+    if "bot" not in _BOTS:
+        from bot.service import QantarBot
+
+        _BOTS["bot"] = QantarBot.from_settings(
+            Settings(data_dir=tmp_path_factory.mktemp("app-index")))
+    return _BOTS["bot"]
+
+
+@dataclass
+class AppServer:
+    """A running app: its URL, the Blocks object and the settings it was built with."""
+
+    url: str
+    demo: Any
+    settings: Settings
+    bot: Any
+
+
+@pytest.fixture(scope="module")
+def app_server(app_bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """create_app() launched on 127.0.0.1:<free port>, with a private feedback file."""
+    from app import create_app
+
+    data_dir: Path = tmp_path_factory.mktemp("app-data")
+    settings = Settings(data_dir=data_dir, port=free_port())
+    demo = create_app(settings, app_bot)
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=settings.port,
+                            prevent_thread_lock=True, quiet=True)
+    try:
+        yield AppServer(url=str(url).rstrip("/"), demo=demo, settings=settings, bot=app_bot)
+    finally:
+        demo.close()
