@@ -1,8 +1,8 @@
 """Fixtures for the app tests: one real bot, a launched app on a free localhost port.
 
-Import what a test module needs (``from tests.app_fixtures import app_server  # noqa: F401``
-plus the fixtures it depends on). The bot is shared through a module-level cache, so importing
-these fixtures into several test modules still builds the index and loads MiniLM once.
+A test module re-exports what it needs: ``app_bot = app_fixtures.app_bot`` and
+``app_server = app_fixtures.app_server``. The bot is shared (conftest's ``real_bot``, else a
+module-level cache), so several test modules still build the index and load MiniLM once.
 """
 
 from __future__ import annotations

@@ -20,7 +20,12 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 
 import app  # noqa: E402
-from tests.app_fixtures import AppServer, app_bot, app_server  # noqa: E402, F401
+from tests import app_fixtures  # noqa: E402
+from tests.app_fixtures import AppServer  # noqa: E402
+
+# Shared fixtures (tests/conftest.py belongs to the core; these live in tests/app_fixtures.py).
+app_bot = app_fixtures.app_bot
+app_server = app_fixtures.app_server
 
 HERE = Path(__file__).resolve().parent
 TEXT = 'Intro <script>alert("x")</script> & more. Tokayev spoke in 2019. The end.'
