@@ -77,7 +77,7 @@ def test_article_html_highlights_exact_offsets_and_escapes_document() -> None:
     recs = {"doc.txt": record()}
     s1 = TEXT.index("Tokayev")
     s2 = TEXT.index("2019")
-    turns = [
+    turns: list[dict[str, Any]] = [
         {"question": "q1", "answer": {"answer": "a [1]", "found": True,
                                       "citations": [citation(1, TEXT[s1:s1 + 22], s1)]}},
         {"question": "q2", "error": "bad", "answer": None},
@@ -118,7 +118,7 @@ def test_segments_cover_text_once() -> None:
 
 
 def test_history_of_skips_failed_turns() -> None:
-    turns = [{"question": "q1", "answer": {"answer": "a1"}},
+    turns: list[dict[str, Any]] = [{"question": "q1", "answer": {"answer": "a1"}},
              {"question": "bad", "answer": None, "error": "empty"},
              {"question": "q2", "answer": {"answer": "a2"}}]
     assert app.history_of(turns) == [
@@ -294,6 +294,7 @@ def sse_events(text: str) -> list[tuple[str, Any]]:
 def test_http_api_like_curl(app_server: AppServer, style: str) -> None:
     """POST /gradio_api/call/<name> then GET the event stream (what the README's curl does)."""
     question = CONVERSATION[0][0]
+    body: dict[str, Any]
     if style == "data":
         path, body = "/gradio_api/call/ask", {"data": [question, []]}
     else:
