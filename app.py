@@ -232,7 +232,7 @@ CSS = """
 .qantar-byline, .qantar-panel-hint { color: var(--body-text-color-subdued);
   font-size: 0.85rem; margin-bottom: 0.5rem; }
 .qantar-article-text { white-space: pre-wrap; line-height: 1.55; }
-mark.qantar-span { background: #fff3b0; color: inherit; border-radius: 3px; padding: 0 1px; }
+mark.qantar-span { background: #fff3b0; color: #1f2937; border-radius: 3px; padding: 0 1px; }
 mark.qantar-span.qantar-latest { background: #ffe066; }
 mark.qantar-span.qantar-active { background: #ffb347; outline: 2px solid #e8590c; }
 .qantar-cite { text-decoration: none; font-weight: 600; cursor: pointer; }
@@ -241,6 +241,8 @@ mark.qantar-span.qantar-active { background: #ffb347; outline: 2px solid #e8590c
 .qantar-sources-head { font-weight: 600; margin-bottom: 0.2rem; }
 ul.qantar-source-list { list-style: none; padding-left: 0; margin: 0; }
 li.qantar-source { margin: 0.2rem 0; }
+q.qantar-quote { quotes: none; background: #fff3b0; color: #1f2937; border-radius: 3px;
+  padding: 0 2px; }
 .qantar-where { color: var(--body-text-color-subdued); }
 """
 
@@ -528,6 +530,9 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
         chatbot.like(on_vote, [turns_state], None, api_visibility="private")
         clear.click(new_conversation, None, [chatbot, turns_state, question_box, article],
                     api_visibility="private")
+        # the chatbot's own 🗑 button empties the messages: forget the turns and spans as well
+        chatbot.clear(new_conversation, None, [chatbot, turns_state, question_box, article],
+                      api_visibility="private")
 
         gr.api(ask, api_name="ask")
         gr.api(chat, api_name="chat")

@@ -1,0 +1,228 @@
+"""The app in a real browser, offline: Debian's chromium driven by Playwright.
+
+Every request that is not to localhost is aborted (and recorded), so the page, the answer with
+its citations, the article panel and both embeddings are proven to work with the network cut.
+Screenshots go to artifacts/ (git-ignored). Install the browser with ``.ci/install-browser``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import app_fixtures
+from tests.app_fixtures import AppServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+LOCAL = re.compile(r"^(?:https?|wss?)://(?:127\.0\.0\.1|localhost)(?::\d+)?/")
+XSS = "<img src=x onerror=alert(1)>"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs /usr/bin/chromium: run .ci/install-browser (CI does)"),
+]
+
+# Shared fixtures (tests/conftest.py belongs to the core; these live in tests/app_fixtures.py).
+app_bot = app_fixtures.app_bot
+app_server = app_fixtures.app_server
+
+
+class Offline:
+    """Routes every page request: localhost goes through, anything else is aborted."""
+
+    def __init__(self) -> None:
+        self.blocked: list[str] = []
+
+    def __call__(self, route: Any) -> None:
+        url = route.request.url
+        if LOCAL.match(url) or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Tab:
+    """A page plus what it did: dialogs opened, script errors, requests blocked."""
+
+    page: Any
+    offline: Offline
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.offline.blocked == [], f"non-local requests: {self.offline.blocked}"
+        assert self.errors == [], f"page errors: {self.errors}"
+        assert self.dialogs == [], f"dialogs opened: {self.dialogs}"
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Tab]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    offline = Offline()
+    context.route("**/*", offline)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    tab = Tab(page=page, offline=offline)
+
+    def on_dialog(dialog: Any) -> None:
+        tab.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def ask(scope: Any, question: str) -> None:
+    scope.locator("#qantar-question textarea").fill(question)
+    scope.locator("#qantar-send").click()
+
+
+def read_feedback(path: Path, timeout: float = 10.0) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text(encoding="utf-8").strip():
+            return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        time.sleep(0.2)
+    return []
+
+
+def test_chat_citation_article_feedback_and_xss(tab: Tab, app_server: AppServer) -> None:
+    page = tab.page
+    page.goto(app_server.url + "/")
+    page.locator("#qantar-question textarea").wait_for()
+    article = page.locator("#qantar-article .qantar-scroll")
+    assert article.locator("mark").count() == 0
+
+    # record how the answer grows, to see it stream
+    page.evaluate("""() => {
+        window.__lengths = new Set();
+        new MutationObserver(() => {
+            const bots = document.querySelectorAll('#qantar-chat [data-testid="bot"]');
+            if (bots.length) { window.__lengths.add(bots[bots.length - 1].innerText.length); }
+        }).observe(document.querySelector('#qantar-chat'),
+                   {subtree: true, childList: true, characterData: true});
+    }""")
+    ask(page, "Who is the president quoted in the article?")
+    bot_msg = page.locator('#qantar-chat [data-testid="bot"]').last
+    bot_msg.locator(".qantar-sources").wait_for()
+    assert "Tokayev" in bot_msg.inner_text()
+    assert page.evaluate("() => window.__lengths.size") > 3, "answer did not stream"
+
+    # the passage under the answer: quote, title, position
+    source = bot_msg.locator("li.qantar-source").first
+    quote = source.locator("q").inner_text()
+    where = source.locator(".qantar-where").inner_text()
+    assert "President Tokayev" in where and re.search(r"characters \d+–\d+", where)
+    start, end = map(int, re.findall(r"(\d+)–(\d+)", where)[0])
+    record = next(iter(app_server.bot.knowledge.records.values()))
+    assert quote == record.text[start:end]
+
+    # the panel already highlights the cited span of the latest answer
+    assert article.locator("mark.qantar-latest").count() >= 1
+    # click the [1] footnote in the answer text: the span becomes active and is scrolled into view
+    bot_msg.locator("sup.qantar-fn a.qantar-cite").first.click()
+    active = article.locator("mark.qantar-active")
+    active.first.wait_for()
+    assert "".join(active.all_inner_texts()) == quote
+    page.wait_for_function("""() => {
+        const panel = document.querySelector('#qantar-article .qantar-scroll');
+        const mark = panel.querySelector('mark.qantar-active');
+        const a = panel.getBoundingClientRect(), b = mark.getBoundingClientRect();
+        return b.top >= a.top && b.bottom <= a.bottom;
+    }""")
+    assert page.url.rstrip("/") == app_server.url  # handled in page, no navigation
+    page.screenshot(path=str(ARTIFACTS / "app-answer.png"))
+
+    # a follow-up uses the conversation; its citation links to its own span
+    ask(page, "When was he elected?")
+    second = page.locator('#qantar-chat [data-testid="bot"]').nth(1)
+    second.locator(".qantar-sources").wait_for()
+    assert "2019" in second.inner_text()
+    second.locator("li.qantar-source a.qantar-cite").first.click()
+    page.locator("#qantar-article mark.qantar-active.qc-t1-c1").first.wait_for()
+
+    # 👍 on the first answer lands in the feedback log
+    page.locator('#qantar-chat button[aria-label="Like"]').first.click()
+    votes = read_feedback(app_server.settings.feedback_file)
+    assert votes and votes[-1]["vote"] == "up"
+    assert votes[-1]["question"] == "Who is the president quoted in the article?"
+    assert "Tokayev" in votes[-1]["answer"] and votes[-1]["citations"]
+    assert {"time", "question", "answer", "citations", "vote"} <= set(votes[-1])
+
+    # markup in a question is shown as text and never runs
+    ask(page, XSS)
+    user_msg = page.locator('#qantar-chat [data-testid="user"]').last
+    page.wait_for_function(
+        "() => document.querySelectorAll('#qantar-chat [data-testid=\"bot\"]').length === 3")
+    page.wait_for_timeout(500)
+    assert XSS in user_msg.inner_text()
+    assert page.locator("#qantar-chat img[src='x']").count() == 0
+    assert "no text once markup is removed" in page.locator(
+        '#qantar-chat [data-testid="bot"]').last.inner_text()
+    assert tab.dialogs == [], tab.dialogs
+    page.screenshot(path=str(ARTIFACTS / "app-xss.png"))
+
+    # new conversation empties chat and panel highlights
+    page.locator("#qantar-new").click()
+    page.wait_for_function(
+        "() => !document.querySelector('#qantar-chat [data-testid=\"bot\"]')")
+    assert article.locator("mark").count() == 0
+
+    tab.assert_clean()
+
+
+def test_embed_page_iframe_and_web_component(tab: Tab, app_server: AppServer) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 1300, "height": 1800})
+    page.goto(app_server.url + "/embed")
+    frame = page.frame_locator("#qantar-iframe")
+    frame.locator("#qantar-question textarea").wait_for()
+    component = page.locator("gradio-app#qantar-component")
+    component.locator("#qantar-question textarea").wait_for()
+
+    ask(component, "How much damage did the unrest cause?")
+    answer = component.locator('#qantar-chat [data-testid="bot"]').last
+    answer.locator(".qantar-sources").wait_for()
+    assert "$3 billion" in answer.inner_text()
+    answer.locator("sup.qantar-fn a.qantar-cite").first.click()
+    component.locator("#qantar-article mark.qantar-active").first.wait_for()
+
+    ask(frame, "Who is the president quoted in the article?")
+    frame.locator('#qantar-chat [data-testid="bot"] .qantar-sources').first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "embed.png"), full_page=True)
+
+    tab.assert_clean()
