@@ -321,9 +321,12 @@ def bundle_path() -> str:
 
 
 def embed_page(origin: str) -> str:
-    """docs/embed.html with the serving app's origin in place of the placeholder."""
+    """docs/embed.html with the serving app's origin in place of the placeholder.
+
+    The origin comes from the request (Host header), so it is escaped like any other input.
+    """
     page = EMBED_PAGE.read_text(encoding="utf-8")
-    return page.replace(EMBED_PLACEHOLDER_ORIGIN, origin.rstrip("/"))
+    return page.replace(EMBED_PLACEHOLDER_ORIGIN, esc(origin.rstrip("/")))
 
 
 def _request_origin(request: Request) -> str:
@@ -410,9 +413,7 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
             history: Earlier turns as [{"role": "user" | "assistant", "content": str}].
 
         Returns:
-            {"answer": markdown with [n] markers, "found": bool, "citations": [{"n",
-            "chunk_id", "source", "title", "text", "start", "end", "score"}]} where
-            text == source_text[start:end].
+            The answer (markdown with [n] markers), found, and citations with exact quotes.
         """
         try:
             return bot.ask(question, history or []).model_dump()
@@ -554,7 +555,7 @@ def main() -> None:
     mcp = settings.mcp
     if mcp and not mcp_available():
         log.warning("QANTAR_MCP=1 but the 'mcp' package is not installed; serving without "
-                    "MCP. Install it with: pip install 'mcp>=1.0'")
+                    "MCP. Install it with: pip install 'mcp>=1.21,<2'")
         mcp = False
     demo = create_app(settings)
     demo.launch(server_name=settings.host, server_port=settings.port, mcp_server=mcp)

@@ -155,6 +155,8 @@ def test_bundle_and_embed_page() -> None:
     assert 'src="http://example.org:8080/embed/gradio.js"' in page
     assert '<gradio-app id="qantar-component" src="http://example.org:8080"' in page
     assert '<iframe id="qantar-iframe" src="http://example.org:8080/"' in page
+    hostile = app.embed_page('http://x"><script>alert(1)</script>')
+    assert "<script>alert(1)" not in hostile and "&quot;&gt;&lt;script&gt;" in hostile
 
 
 def test_import_is_light() -> None:
