@@ -89,7 +89,8 @@ def is_follow_up(question: str) -> bool:
     """Does the question lean on earlier turns (pronouns, 'that', or too short to stand)?"""
     toks = words(question)
     content = [t for t in toks if t not in STOPWORDS]
-    return any(t in _ANAPHORA for t in toks) or len(content) <= 1
+    named = re.search(r"(?<!^)\b[A-Z][a-z]", question.strip()) is not None
+    return any(t in _ANAPHORA for t in toks) or not content or (len(content) == 1 and not named)
 
 
 def condense(question: str, history: Sequence[Turn], entities: Entities) -> str:

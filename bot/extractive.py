@@ -326,6 +326,8 @@ class ExtractiveAnswerer:
 
     def refusal(self, signals: dict[str, Any]) -> Draft:
         """'The article does not say', naming what the corpus is about."""
+        from bot.prompts import render
+
         titles = [r.title for r in self.knowledge.records.values()]
-        about = f" It is about: {titles[0]}." if len(titles) == 1 else ""
-        return Draft(_escape("The article does not say." + about), False, [], signals)
+        text = render("refusal", title=titles[0]) if len(titles) == 1 else render("refusal_many")
+        return Draft(_escape(text), False, [], signals)

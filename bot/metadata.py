@@ -38,15 +38,23 @@ def metadata_answer(question: str, records: dict[str, SourceRecord]) -> Draft | 
     if _TITLE_Q.search(question) and record.title:
         start = record.text.find(record.title)
         quote = Quote(None, record.source, start, start + len(record.title), 1.0)
-        return Draft("The article is titled “" + record.title + "” {0}.", True, [quote], {})
+        return Draft(_template("title", title=record.title), True, [quote], {})
     if _DATELINE_Q.search(question) and "dateline" in meta:
         quote = Quote(None, record.source, int(meta["dateline_start"]),
                       int(meta["dateline_end"]), 1.0)
-        return Draft(f"The article is datelined {str(meta['dateline']).title()} {{0}}.", True,
+        return Draft(_template("dateline", dateline=str(meta["dateline"]).title()), True,
                      [quote], {})
     if _PUBLISHER_Q.search(question) and "publisher" in meta:
         quote = Quote(None, record.source, int(meta["publisher_start"]),
                       int(meta["publisher_end"]), 1.0)
-        return Draft(f"The article was published by {meta['publisher']} {{0}}.", True,
+        return Draft(_template("publisher", publisher=str(meta["publisher"])), True,
                      [quote], {})
     return None
+
+
+def _template(name: str, **values: str) -> str:
+    """A draft template citing quote 0 (document text has its braces escaped)."""
+    from bot.prompts import render
+
+    escaped = {k: v.replace("{", "{{").replace("}", "}}") for k, v in values.items()}
+    return render(name, cite="{0}", **escaped)

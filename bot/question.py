@@ -52,6 +52,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
 VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
     Kind.NUMBER: re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
     Kind.DATE: re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b({_MONTHS})\.?\s+\d|"
+                          rf"\b(in|on|since|until|by|during|early|late|mid-?)\s+({_MONTHS})\b|"
                           rf"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                           rf"yesterday|today)\b", re.IGNORECASE),
     Kind.PLACE: re.compile(r"\b(?:in|at|from|to|across|near|outside|into)\s+(?:the\s+)?"

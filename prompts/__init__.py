@@ -1,0 +1,1 @@
+"""Prompt and message templates, one file each, loaded and checked for their variables."""

@@ -1,0 +1,121 @@
+"""Unit tests of the answering pieces with the deterministic fake embedder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.citing import cite
+from bot.condense import Entities, condense
+from bot.contract import Answer
+from bot.extractive import Draft, Quote
+from bot.prompts import PromptError, variables
+from bot.question import Kind, Question, clean_question, named_phrases
+from bot.service import QantarBot, QuestionError, validate_question
+from bot.settings import Settings
+
+
+@pytest.fixture
+def fake_bot(fake_settings: Settings) -> QantarBot:
+    return QantarBot.from_settings(fake_settings)
+
+
+def test_answer_contract_holds_with_fake_embeddings(fake_bot: QantarBot) -> None:
+    answer = fake_bot.ask("How many weapons were seized?")
+    data = answer.model_dump()
+    assert set(data) == {"answer", "found", "citations"}
+    assert answer.found and answer.is_consistent()
+    record = fake_bot.knowledge.records[answer.citations[0].source]
+    for c in answer.citations:
+        assert record.text[c.start:c.end] == c.text
+        assert set(c.model_dump()) == {"n", "chunk_id", "source", "title", "text", "start",
+                                       "end", "score"}
+    assert "3,000" in answer.answer
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_rejected(question: str) -> None:
+    with pytest.raises(QuestionError, match="empty"):
+        validate_question(question, Settings())
+
+
+def test_huge_question_is_rejected_with_the_limit() -> None:
+    with pytest.raises(QuestionError, match="limit is 1,000"):
+        validate_question("why " * 25_000, Settings())
+
+
+def test_markup_is_removed_from_questions() -> None:
+    assert clean_question("<img src=x onerror=alert(1)> Who attacked?") == "Who attacked?"
+    with pytest.raises(QuestionError):
+        validate_question("<b></b>", Settings())
+
+
+def test_cite_drops_quotes_that_do_not_match_the_source(fake_bot: QantarBot) -> None:
+    source = next(iter(fake_bot.knowledge.records))
+    good = Quote(None, source, 0, 9, 0.5)
+    bad = Quote(None, "no-such-source", 0, 9, 0.5)
+    answer = cite(Draft("Good {0} and bad {1}.", True, [good, bad], {}), fake_bot.knowledge)
+    assert answer.answer == "Good [1] and bad ."
+    assert [c.n for c in answer.citations] == [1] and answer.is_consistent()
+    only_bad = cite(Draft("Bad {0}.", True, [bad], {}), fake_bot.knowledge)
+    assert not only_bad.found and not only_bad.citations
+
+
+def test_article_text_that_looks_like_a_marker_is_escaped() -> None:
+    answer = Answer(answer=r"See \[2\] in the text [1].", found=True, citations=[])
+    assert answer.markers() == [1]
+
+
+def test_condense_resolves_people_places_and_vague_references() -> None:
+    entities = Entities(people=("Tokayev",), places=("Mangystau",))
+    history = [
+        {"role": "user", "content": "Who is quoted?"},
+        {"role": "assistant", "content": "President Tokayev said so [1]."},
+    ]
+    assert condense("When was he elected?", history, entities) == "When was Tokayev elected?"
+    history = [
+        {"role": "user", "content": "Where did the protests start?"},
+        {"role": "assistant", "content": "They broke out in Mangystau [1]."},
+    ]
+    rewritten = condense("What triggered them there?", history, entities)
+    assert "in Mangystau" in rewritten and "protests" in rewritten
+    assert condense("What is Qantar?", history, entities) == "What is Qantar?"
+    assert condense("When was he elected?", [], entities) == "When was he elected?"
+
+
+def test_question_kinds_and_names() -> None:
+    assert Question.parse("How many weapons were seized?").kind is Kind.NUMBER
+    assert Question.parse("How long did he stay?").kind is Kind.DURATION
+    assert Question.parse("In what year was he elected?").kind is Kind.DATE
+    assert Question.parse("Where did it start?").kind is Kind.PLACE
+    assert Question.parse("What is Qantar?").subject == "qantar"
+    assert named_phrases("Who is the president of the United States?") == ["United States"]
+
+
+def test_refusal_for_unknown_names_and_missing_values(fake_bot: QantarBot) -> None:
+    for question in ("What did Nazarbayev say about it?", "How many weapons did Mars seize?"):
+        answer = fake_bot.ask(question)
+        assert not answer.found and not answer.citations
+        assert answer.answer.startswith("The article does not say.")
+
+
+def test_metadata_answers_cite_the_exact_name(fake_bot: QantarBot) -> None:
+    answer = fake_bot.ask("Which outlet published this?")
+    assert answer.found and "The Astana Times" in answer.answer
+    assert answer.citations[0].text == "The Astana Times"
+
+
+def test_prompt_variables_are_checked() -> None:
+    from bot import prompts
+
+    assert variables("a {x} b {y}") == {"x", "y"}
+    for name in prompts.EXPECTED:
+        prompts.load(name)
+    with pytest.raises(PromptError):
+        prompts.load("no-such-template")
+
+
+def test_history_is_sanitised(fake_bot: QantarBot) -> None:
+    junk: list[Any] = [None, {"role": "system", "content": "x"}, {"role": "user"}, "text"]
+    assert fake_bot.ask("How many weapons were seized?", junk).found
