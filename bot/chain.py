@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from bot.citing import cite
 from bot.condense import Entities, condense
-from bot.extractive import ExtractiveAnswerer
+from bot.contract import Answer
+from bot.extractive import Draft, ExtractiveAnswerer
 from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
@@ -28,18 +30,23 @@ def build_chain(
 ) -> Runnable[dict[str, Any], Any]:
     """``{"question", "history"}`` in, :class:`bot.contract.Answer` out."""
     entities = Entities.from_texts(knowledge.texts)
-    standalone = RunnablePassthrough.assign(
-        standalone=RunnableLambda(
-            lambda x: condense(x["question"], x.get("history") or [], entities)
-        ).with_config(run_name="condense")
+
+    def standalone(x: dict[str, Any]) -> str:
+        return condense(x["question"], x.get("history") or [], entities)
+
+    def retrieve(x: dict[str, Any]) -> list[Document]:
+        return retriever.search(x["standalone"], x.get("k") or settings.k)
+
+    def answer(x: dict[str, Any]) -> Draft:
+        return answerer(x["standalone"], x["docs"])
+
+    def cite_step(x: dict[str, Any]) -> Answer:
+        return cite(x["draft"], knowledge)
+
+    chain = (
+        RunnablePassthrough.assign(standalone=RunnableLambda(standalone, name="condense"))
+        | RunnablePassthrough.assign(docs=RunnableLambda(retrieve, name="retrieve"))
+        | RunnablePassthrough.assign(draft=RunnableLambda(answer, name="answer"))
+        | RunnableLambda(cite_step, name="cite")
     )
-    retrieve = RunnablePassthrough.assign(
-        docs=RunnableLambda(lambda x: retriever.search(x["standalone"], x.get("k") or settings.k))
-        .with_config(run_name="retrieve")
-    )
-    answer = RunnablePassthrough.assign(
-        draft=RunnableLambda(lambda x: answerer(x["standalone"], x["docs"]))
-        .with_config(run_name="answer")
-    )
-    cite_step = RunnableLambda(lambda x: cite(x["draft"], knowledge)).with_config(run_name="cite")
-    return (standalone | retrieve | answer | cite_step).with_config(run_name="qantar")
+    return chain.with_config(run_name="qantar")

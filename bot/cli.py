@@ -142,10 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _optional_arguments(module: str, p: argparse.ArgumentParser) -> None:
     """Let eval/bench declare their own flags (their modules import lazily inside run)."""
-    try:
-        importlib.import_module(module).add_arguments(p)
-    except ModuleNotFoundError:  # pragma: no cover - during development only
-        pass
+    importlib.import_module(module).add_arguments(p)
 
 
 def _delegate(module: str) -> Any:

@@ -95,7 +95,7 @@ class SentenceVectors:
             vectors = np.asarray(self.knowledge.embeddings.embed_documents(missing),
                                  dtype=np.float32)
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-            vectors = vectors / np.where(norms == 0, 1, norms)
+            vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
             self.cache.update(zip(missing, vectors, strict=True))
         return np.stack([self.cache[t] for t in texts])
 

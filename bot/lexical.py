@@ -34,14 +34,14 @@ class BM25Index:
                 rows.append(self.vocab.setdefault(term, len(self.vocab)))
                 cols.append(doc)
                 tfs.append(tf)
-        tf = np.asarray(tfs, dtype=np.float32)
+        tf_all = np.asarray(tfs, dtype=np.float32)
         row = np.asarray(rows, dtype=np.int64)
         col = np.asarray(cols, dtype=np.int64)
         self.df = np.bincount(row, minlength=len(self.vocab)).astype(np.float32)
         idf = np.log1p((self.n_docs - self.df + 0.5) / (self.df + 0.5))
         avg = float(lengths.mean()) if self.n_docs else 1.0
         norm = k1 * (1 - b + b * lengths[col] / max(avg, 1e-9))
-        weights = idf[row] * tf * (k1 + 1) / (tf + norm)
+        weights = idf[row] * tf_all * (k1 + 1) / (tf_all + norm)
         self.matrix = sparse.csr_matrix(
             (weights, (row, col)), shape=(len(self.vocab), self.n_docs), dtype=np.float32
         )

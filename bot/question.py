@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 
@@ -18,7 +18,7 @@ _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|au
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Type of value the question asks for."""
 
     NUMBER = "number"

@@ -89,7 +89,7 @@ class HybridRetriever(BaseRetriever):
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
         vector = kb.embeddings.embed_query(query)
-        hits = kb.vectorstore.similarity_search_by_vector_with_relevance_scores(
+        hits = kb.vectorstore.similarity_search_by_vector_with_relevance_scores(  # type: ignore[attr-defined]
             vector, k=min(self.fetch_k, len(kb.ids))
         )
         for rank, (doc, distance) in enumerate(hits):

@@ -16,25 +16,38 @@ _STEMMER = snowballstemmer.stemmer("english")
 _WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    s t d ll m o re ve y also may might must shall us""".split()
+    [
+        "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any",
+        "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+        "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during",
+        "each", "few", "for", "from", "further", "had", "has", "have", "having", "he",
+        "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in",
+        "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself",
+        "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our",
+        "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some",
+        "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then",
+        "there", "these", "they", "this", "those", "through", "to", "too", "under", "until",
+        "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who",
+        "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself",
+        "yourselves", "s", "t", "d", "ll", "m", "o", "re", "ve", "y", "also", "may",
+        "might", "must", "shall", "us"
+    ]
 )
 
 # Words that frame a question rather than name its subject: they carry no evidence.
 QUESTION_WORDS = frozenset(
-    """happen happened happens occur occurred tell told say said says saying think thinks
-    thought mean means meant call called calling describe described explain explained know
-    known give gave given get got make made article text story passage please according
-    mention mentioned mentions write wrote written report reported state stated kind type
-    exactly really thing things way ways something anything role name named word words
-    view opinion regard regarding concerning quote quoted quotes quoting kinds sort sorts
-    types detail details""".split()
+    [
+        "happen", "happened", "happens", "occur", "occurred", "tell", "told", "say", "said",
+        "says", "saying", "think", "thinks", "thought", "mean", "means", "meant", "call",
+        "called", "calling", "describe", "described", "explain", "explained", "know",
+        "known", "give", "gave", "given", "get", "got", "make", "made", "article", "text",
+        "story", "passage", "please", "according", "mention", "mentioned", "mentions",
+        "write", "wrote", "written", "report", "reported", "state", "stated", "kind",
+        "type", "exactly", "really", "thing", "things", "way", "ways", "something",
+        "anything", "role", "name", "named", "word", "words", "view", "opinion", "regard",
+        "regarding", "concerning", "quote", "quoted", "quotes", "quoting", "kinds", "sort",
+        "sorts", "types", "detail", "details"
+    ]
 )
 
 

@@ -30,7 +30,8 @@ def test_ask_json_end_to_end(real_data_dir: Path, real_bot: object) -> None:
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["found"] and "two weeks" in answer["answer"].lower()
-    text = Path(__file__).resolve().parents[1] / "index" / "corpus" / answer["citations"][0]["source"]
+    corpus = Path(__file__).resolve().parents[1] / "index" / "corpus"
+    text = corpus / answer["citations"][0]["source"]
     body = text.read_text(encoding="utf-8")
     for c in answer["citations"]:
         assert body[c["start"]:c["end"]] == c["text"]
