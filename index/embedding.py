@@ -43,6 +43,16 @@ def minilm_path() -> Path:
     return path
 
 
+def _quiet_transformers() -> None:
+    """No 'Loading weights' progress bar on every CLI call."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except Exception:  # pragma: no cover - older/newer transformers
+        pass
+
+
 class MiniLMEmbeddings(Embeddings):
     """Normalised MiniLM sentence embeddings (cosine = dot product), with a query cache."""
 
@@ -56,6 +66,7 @@ class MiniLMEmbeddings(Embeddings):
             raise MissingDependency(
                 "sentence-transformers is not installed: run `pip install sentence-transformers`."
             ) from exc
+        _quiet_transformers()
         self._model: Any = SentenceTransformer(str(model_path or minilm_path()), device="cpu")
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
