@@ -22,7 +22,7 @@ from langchain_core.documents import Document
 
 from bot.question import Kind, Question, has_value, named_phrases
 from bot.retrieval import Knowledge
-from bot.text import RELATED, content_stems
+from bot.text import RELATED, stem_set
 
 TYPED_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE)  # the value is required
 HINTED_KINDS = (Kind.PERSON, Kind.REASON)  # a name / causal wording only helps
@@ -140,13 +140,14 @@ class Scorer:
             return True
         return len(term) >= 4 and any(v.endswith(term) for v in bm25.vocab)
 
-    def coverage(self, q: Question, text: str) -> float:
+    def coverage(self, q: Question, text: str, weights: dict[str, float] | None = None
+                 ) -> float:
         """idf-weighted share of question terms in ``text`` (compound 0.8, related 0.7)."""
-        weights = self.weights(q)
+        weights = weights if weights is not None else self.weights(q)
         total = sum(weights.values())
         if not total:
             return 0.0
-        stems = set(content_stems(text))
+        stems = stem_set(text)
         got = 0.0
         for term, weight in weights.items():
             if term in stems:
@@ -172,9 +173,10 @@ class Scorer:
         qvec = np.asarray(self.knowledge.embeddings.embed_query(query), dtype=np.float32)
         qvec /= max(float(np.linalg.norm(qvec)), 1e-9)
         dense = self.vectors.get([c.text for c in cands]) @ qvec
+        weights = self.weights(q)
         for cand, sim in zip(cands, dense, strict=True):
             cand.dense = float(sim)
-            cand.lexical = self.coverage(q, cand.text)
+            cand.lexical = self.coverage(q, cand.text, weights)
             cand.typed = has_value(q.kind, cand.text)
             cand.score = combine(cand, q)
         return sorted(cands, key=lambda c: (-c.score, c.rank, c.start, c.end))

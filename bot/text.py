@@ -97,6 +97,12 @@ def content_stems(text: str, extra_stop: frozenset[str] = frozenset()) -> list[s
     return [stem(w) for w in words(text) if w not in STOPWORDS and w not in extra_stop]
 
 
+@lru_cache(maxsize=200_000)
+def stem_set(text: str) -> frozenset[str]:
+    """Set of content stems of a passage sentence (cached: candidates repeat)."""
+    return frozenset(content_stems(text))
+
+
 def tokens(text: str) -> list[str]:
     """BM25 tokens: content stems."""
     return content_stems(text)
