@@ -203,7 +203,7 @@ class IndexStore:
         self.manifest.upsert(
             ids=[_source_key(record.source)],
             documents=[record.text],
-            embeddings=[[1.0]],
+            embeddings=[[1.0]],  # type: ignore[arg-type]
             metadatas=[meta],
         )
 
