@@ -278,7 +278,7 @@ class ExtractiveAnswerer:
         """Answer ``standalone`` from ``docs``."""
         from bot.metadata import metadata_answer
 
-        meta = metadata_answer(standalone, self.knowledge.records)
+        meta = metadata_answer(standalone, self.knowledge)
         if meta is not None:
             return meta
         q = Question.parse(standalone)
@@ -309,6 +309,7 @@ class ExtractiveAnswerer:
         best = cands[0] if cands else None
         return {
             "kind": q.kind.value,
+            "words": any(not t.isdigit() for t in q.terms),
             "score": best.score if best else 0.0,
             "dense": best.dense if best else 0.0,
             "lexical": best.lexical if best else 0.0,
@@ -320,7 +321,7 @@ class ExtractiveAnswerer:
     def passes(self, s: dict[str, Any]) -> bool:
         """The relevance gate (see GateConfig)."""
         g = self.gate
-        if s["unknown_names"] or (s["kind"] in _REQUIRED and not s["typed"]):
+        if not s["words"] or s["unknown_names"] or (s["kind"] in _REQUIRED and not s["typed"]):
             return False
         if s["absent"] > g.max_absent and s["dense"] < g.strong_dense:
             return False

@@ -1,54 +1,62 @@
-"""Questions about the document itself (outlet, title, dateline) answered from metadata.
+"""Questions about the document itself (outlet, title, dateline, gist) answered from metadata.
 
 The publisher comes from the footer, which is never a passage; the citation points at the
-exact name inside it, so the claim stays checkable.
+exact name inside it, so the claim stays checkable. "What is the article about?" is answered
+with its lede, the first sentence of its first passage.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.extractive import Draft
-    from index.store import SourceRecord
+    from bot.retrieval import Knowledge
 
+_DOC = r"(this|the|that)\s+(article|story|piece|report|text|news)|this|it"
 _PUBLISHER_Q = re.compile(
-    r"\b(outlet|publisher|publication|media|news\s*(site|agency|organi[sz]ation))\b|"
-    r"\bwho\s+(published|publishes|ran|wrote|reported)\b|"
-    r"\b(which|what)\s+(newspaper|paper|site|website)\s+(published|ran|carried|is\s+this)\b|"
-    r"\bpublished\s+(by|in|this|the)\b|\bwhere\s+(was|is)\s+(this|the)\s+(article|story)\s+"
-    r"(published|from)\b",
+    rf"\b(outlet|publisher|news\s*(site|agency|organi[sz]ation))\b|"
+    rf"\b(who|which\s+\w+|what\s+\w+)\s+(published|publishes|ran|carried|wrote|reported)\s+"
+    rf"({_DOC})\b|"
+    rf"\b({_DOC})\s+(was|is)\s+published\b|\bwhere\s+(was|is)\s+({_DOC})\s+(published|from)\b",
     re.IGNORECASE,
 )
 _TITLE_Q = re.compile(r"\b(title|headline)\b", re.IGNORECASE)
-_DATELINE_Q = re.compile(r"\b(dateline|datelined|filed from|reported from|written in|"
-                         r"where\s+(was|is)\s+(this|the)\s+(article|story)\s+(written|filed))\b",
-                         re.IGNORECASE)
+_DATELINE_Q = re.compile(r"\b(dateline|datelined|filed from|reported from|"
+                         rf"where\s+(was|is)\s+({_DOC})\s+(written|filed))\b", re.IGNORECASE)
+_GIST_Q = re.compile(rf"\b(what\s+is|what's)\s+({_DOC})\s+about\b|\bsummar(y|ise|ize)\b|"
+                     r"\b(main|key)\s+(point|idea|topic|message)s?\b|\bgist\b|\btl;?dr\b",
+                     re.IGNORECASE)
 
 
-def metadata_answer(question: str, records: dict[str, SourceRecord]) -> Draft | None:
+def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
     """A cited answer when the question asks about the (single) document itself."""
     from bot.extractive import Draft, Quote
 
-    if len(records) != 1:
+    if len(knowledge.records) != 1:
         return None
-    record = next(iter(records.values()))
+    record = next(iter(knowledge.records.values()))
     meta = record.meta
+
+    def cited(name: str, start: int, end: int, **values: str) -> Draft:
+        return Draft(_template(name, **values), True,
+                     [Quote(None, record.source, start, end, 1.0)], {})
+
     if _TITLE_Q.search(question) and record.title:
         start = record.text.find(record.title)
-        quote = Quote(None, record.source, start, start + len(record.title), 1.0)
-        return Draft(_template("title", title=record.title), True, [quote], {})
+        return cited("title", start, start + len(record.title), title=record.title)
     if _DATELINE_Q.search(question) and "dateline" in meta:
-        quote = Quote(None, record.source, int(meta["dateline_start"]),
-                      int(meta["dateline_end"]), 1.0)
-        return Draft(_template("dateline", dateline=str(meta["dateline"]).title()), True,
-                     [quote], {})
+        return cited("dateline", int(meta["dateline_start"]), int(meta["dateline_end"]),
+                     dateline=str(meta["dateline"]).title())
     if _PUBLISHER_Q.search(question) and "publisher" in meta:
-        quote = Quote(None, record.source, int(meta["publisher_start"]),
-                      int(meta["publisher_end"]), 1.0)
-        return Draft(_template("publisher", publisher=str(meta["publisher"])), True,
-                     [quote], {})
+        return cited("publisher", int(meta["publisher_start"]), int(meta["publisher_end"]),
+                     publisher=str(meta["publisher"]))
+    if _GIST_Q.search(question) and knowledge.metas:
+        first = min(knowledge.metas, key=lambda m: int(m["start"]))
+        start, end = json.loads(str(first["sentences"]))[0]
+        return cited("gist", start, end, lede=record.text[start:end])
     return None
 
 

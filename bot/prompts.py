@@ -16,6 +16,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "publisher": frozenset({"publisher", "cite"}),
     "title": frozenset({"title", "cite"}),
     "dateline": frozenset({"dateline", "cite"}),
+    "gist": frozenset({"lede", "cite"}),
 }
 
 

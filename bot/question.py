@@ -55,8 +55,8 @@ VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
                           rf"\b(in|on|since|until|by|during|early|late|mid-?)\s+({_MONTHS})\b|"
                           rf"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                           rf"yesterday|today)\b", re.IGNORECASE),
-    Kind.PLACE: re.compile(r"\b(?:in|at|from|to|across|near|outside|into)\s+(?:the\s+)?"
-                           r"(?:[a-z]+ern\s+)?[A-Z][\w’'-]+"),
+    Kind.PLACE: re.compile(r"\b(?:in|at|on|from|to|across|near|outside|into|inside)\s+"
+                           r"(?:[a-z’'-]+\s+){0,5}?[A-Z][\w’'-]+"),
     Kind.PERSON: re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+"),
     Kind.REASON: re.compile(r"\b(because|due to|after|as a result|caused|triggered|resulted|"
                             r"result of|led to|sparked|owing to|reason|since)\b", re.IGNORECASE),
@@ -103,7 +103,7 @@ _KIND_WORDS = {
 
 def _is_kind_word(word: str, kind: Kind) -> bool:
     """'year' in 'what year' names the answer type, not evidence to find."""
-    return word in _KIND_WORDS.get(kind, set())
+    return stem(word) in {stem(w) for w in _KIND_WORDS.get(kind, set())}
 
 
 def has_value(kind: Kind, text: str) -> bool:
