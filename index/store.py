@@ -14,7 +14,6 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -206,10 +205,6 @@ class IndexStore:
             embeddings=[[1.0]],  # type: ignore[arg-type]
             metadatas=[meta],
         )
-
-    def sources(self) -> Iterable[str]:
-        """Ids of the sources in the manifest."""
-        return self.records().keys()
 
 
 def _chunk_meta(record: SourceRecord, passage: Passage, position: int) -> dict[str, Any]:
