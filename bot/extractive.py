@@ -293,7 +293,7 @@ class ExtractiveAnswerer:
         return Draft(" ".join(parts), True, quotes, signals)
 
     def choose(self, cands: list[Candidate]) -> list[Candidate]:
-        """The best candidate, plus a close runner-up from elsewhere (in text order)."""
+        """The best candidate, plus a close runner-up from elsewhere; the best stays [1]."""
         best = cands[0]
         chosen = [best]
         for cand in cands[1:]:
@@ -302,7 +302,7 @@ class ExtractiveAnswerer:
             if not cand.overlaps(best) and cand.typed:
                 chosen.append(cand)
                 break
-        return sorted(chosen, key=lambda c: (c.doc.metadata["source"], c.start))
+        return chosen
 
     def signals(self, q: Question, query: str, cands: list[Candidate]) -> dict[str, Any]:
         """What the gate decides on (also useful when debugging an answer)."""
