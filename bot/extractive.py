@@ -12,6 +12,7 @@ mentions. Deterministic for a given index.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -154,7 +155,7 @@ class Scorer:
                 got += weight
             elif len(term) >= 4 and any(s.endswith(term) for s in stems):
                 got += 0.8 * weight
-            elif stems & RELATED.get(term, frozenset()):
+            elif stems & RELATED.get(term, frozenset()) or any(_kin(term, s) for s in stems):
                 got += 0.7 * weight
         return got / total
 
@@ -180,6 +181,14 @@ class Scorer:
             cand.typed = has_value(q.kind, cand.text)
             cand.score = combine(cand, q)
         return sorted(cands, key=lambda c: (-c.score, c.rank, c.start, c.end))
+
+
+def _kin(a: str, b: str) -> bool:
+    """Stems of one family the stemmer split ("conspir"/"conspiraci"): a long shared prefix."""
+    if a[:5] != b[:5]:
+        return False
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= 6 and shared >= 0.75 * min(len(a), len(b))
 
 
 def combine(cand: Candidate, q: Question) -> float:
