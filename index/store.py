@@ -103,6 +103,20 @@ def _release(path: Any) -> None:
         pass
 
 
+def read_all(collection: Collection, include: list[str], page: int = 5000) -> dict[str, list]:
+    """Every row of a collection, read in pages: Chroma's SQLite backend fails an unbounded
+    ``get()`` past 32,766 rows ("too many SQL variables")."""
+    out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    offset = 0
+    while True:
+        part = collection.get(limit=page, offset=offset, include=include)  # type: ignore[arg-type]
+        for key in out:
+            out[key].extend(part.get(key) or [])  # type: ignore[arg-type]
+        if len(part["ids"]) < page:
+            return out
+        offset += page
+
+
 def _source_key(source: str) -> str:
     return "src-" + hashlib.sha1(source.encode()).hexdigest()[:20]
 
@@ -136,7 +150,7 @@ class IndexStore:
 
     def records(self) -> dict[str, SourceRecord]:
         """Manifest entries by source id."""
-        got = self.manifest.get(include=["documents", "metadatas"])
+        got = read_all(self.manifest, ["documents", "metadatas"])
         out = {}
         for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True):
             meta = dict(meta)
@@ -146,7 +160,7 @@ class IndexStore:
                 sha256=str(meta.pop("sha256")),
                 title=str(meta.pop("title")),
                 text=text,
-                n_chunks=int(meta.pop("n_chunks")),  # type: ignore[arg-type]
+                n_chunks=int(meta.pop("n_chunks")),
                 embedder=str(meta.pop("embedder")),
                 meta=meta,
             )
@@ -154,7 +168,7 @@ class IndexStore:
 
     def passages(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
         """All passage ids, texts and metadata (for the lexical index)."""
-        got = self.chunks.get(include=["documents", "metadatas"])
+        got = read_all(self.chunks, ["documents", "metadatas"])
         return list(got["ids"]), list(got["documents"] or []), [
             dict(m) for m in got["metadatas"] or []
         ]
@@ -162,7 +176,7 @@ class IndexStore:
     def chunk_counts(self) -> dict[str, int]:
         """Number of stored passages per source."""
         counts: dict[str, int] = {}
-        for meta in self.chunks.get(include=["metadatas"])["metadatas"] or []:
+        for meta in read_all(self.chunks, ["metadatas"])["metadatas"]:
             src = str(meta["source"])
             counts[src] = counts.get(src, 0) + 1
         return counts

@@ -119,3 +119,15 @@ def test_first_use_builds_the_default_index(fake_settings: Settings) -> None:
     [record] = store.records().values()
     assert record.source == bundled_article().name
     assert record.meta["publisher"] == "The Astana Times"
+
+
+def test_reads_are_paged_past_chromas_unbounded_get_limit(fake_settings: Settings) -> None:
+    """Chroma fails an unbounded get() past 32,766 rows; the store reads in pages."""
+    from index.store import read_all
+
+    store = make_store(fake_settings)
+    ensure_index(store, fake_settings)
+    whole = store.chunks.get(include=["documents"])
+    paged = read_all(store.chunks, ["documents"], page=2)
+    assert paged["ids"] == whole["ids"] and paged["documents"] == whole["documents"]
+    assert len(paged["ids"]) > 2
