@@ -308,13 +308,11 @@ class PagedGets:
         """Unbounded reads in pages, merged; anything else passed through."""
         if kwargs.get("ids") is not None or kwargs.get("limit") is not None:
             return dict(self.inner.get(**kwargs))
-        merged: dict[str, Any] = {}
+        merged: dict[str, list[Any]] = {key: [] for key in ["ids", *kwargs.get("include", [])]}
         for offset in range(0, self.inner.count(), self.page):
             part = self.inner.get(limit=self.page, offset=offset, **kwargs)
-            for key in ("ids", "documents", "metadatas"):
-                if part.get(key) is not None:
-                    merged.setdefault(key, []).extend(part[key])
-        merged.setdefault("ids", [])
+            for key, values in merged.items():
+                values.extend(part[key])
         return merged
 
 
