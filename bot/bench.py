@@ -289,33 +289,6 @@ def query_timings(knowledge: Any, queries: list[tuple[str, int]]) -> dict[str, A
             "source_hit_at_k": round(hits / len(queries), 3)}
 
 
-class PagedGets:
-    """A Chroma collection whose unbounded ``get()`` is read in pages of ``page`` rows.
-
-    Chroma's SQLite backend fails an unbounded ``get()`` past 32,766 rows ("too many SQL
-    variables"), which ``IndexStore.passages``/``chunk_counts`` do. ``bench --paged-gets``
-    wraps the store's collection with this to measure larger corpora until the store pages.
-    """
-
-    def __init__(self, inner: Any, page: int = 5000) -> None:
-        self.inner = inner
-        self.page = page
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def get(self, **kwargs: Any) -> dict[str, Any]:
-        """Unbounded reads in pages, merged; anything else passed through."""
-        if kwargs.get("ids") is not None or kwargs.get("limit") is not None:
-            return dict(self.inner.get(**kwargs))
-        merged: dict[str, list[Any]] = {key: [] for key in ["ids", *kwargs.get("include", [])]}
-        for offset in range(0, self.inner.count(), self.page):
-            part = self.inner.get(limit=self.page, offset=offset, **kwargs)
-            for key, values in merged.items():
-                values.extend(part[key])
-        return merged
-
-
 def scale_worker(config: dict[str, Any]) -> dict[str, Any]:
     """Index ``n`` synthetic passages into one backend and time hybrid retrieval."""
     from bot.lexical import BM25Index
@@ -336,15 +309,13 @@ def scale_worker(config: dict[str, Any]) -> dict[str, Any]:
     embeddings = Precomputed(texts, vectors, live)
     store = IndexStore(open_client(settings), settings.collection, embeddings,
                        f"bench|{settings.chunk_max_chars}/{settings.chunk_target_chars}")
-    if config.get("paged_gets"):
-        store.chunks = PagedGets(store.chunks)  # type: ignore[assignment]
     _, write_ms = timed(lambda: sync(store, raws, settings))
     knowledge, open_ms = timed(lambda: Knowledge.load(store))
     _, bm25_ms = timed(lambda: BM25Index(knowledge.texts))
     total_s = embed_s + write_ms / 1000
     result = {
         "n": len(knowledge.ids), "backend": "server" if config.get("host") else "embedded",
-        "documents": len(raws), "paged_gets": bool(config.get("paged_gets")),
+        "documents": len(raws),
         "embed_s": round(embed_s, 2),
         "write_s": round(write_ms / 1000, 2), "index_s": round(total_s, 2),
         "passages_per_s": round(len(texts) / total_s, 1),
@@ -417,7 +388,6 @@ def scale_bench(args: argparse.Namespace, work: Path, cache_dir: Path) -> list[d
     results = []
     for n in args.scale:
         base = {"n": n, "seed": args.seed, "queries": args.queries,
-                "paged_gets": args.paged_gets,
                 "cache": str(cache_dir / f"{stem}-{n}.npy")}
         log(f"scale {n}: embedded Chroma ...")
         results.append(run_worker({**base, "data_dir": str(work / f"embedded-{n}")}))
@@ -519,9 +489,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cold-runs", type=int, default=3, help="cold-start processes (0: skip)")
     parser.add_argument("--queries", type=int, default=200, help="queries per scale size")
     parser.add_argument("--seed", type=int, default=13, help="synthetic corpus seed")
-    parser.add_argument("--paged-gets", action="store_true",
-                        help="read the passage collection in pages (Chroma fails unbounded "
-                        "reads past 32,766 rows until IndexStore pages them itself)")
     parser.add_argument("--cache-dir", type=Path,
                         help="where passage embeddings are cached (default: DATA_DIR/bench)")
     parser.add_argument("--plots", type=Path, metavar="DIR",

@@ -188,32 +188,3 @@ def test_bench_end_to_end(tmp_path: Path) -> None:
     assert {r["backend"] for r in report["scale"]} == {"embedded", "server"}
     assert all("error" not in r and r["disk_mb"] > 0 for r in report["scale"])
     assert (tmp_path / "plots" / "bench-index.png").exists()
-
-
-class FakeCollection:
-    """Just enough of a Chroma collection for ``PagedGets``."""
-
-    def __init__(self, n: int) -> None:
-        self.rows = [(str(i), f"doc {i}", {"source": f"s{i % 3}"}) for i in range(n)]
-
-    def count(self) -> int:
-        return len(self.rows)
-
-    def get(self, ids: list[str] | None = None, limit: int | None = None, offset: int = 0,
-            include: list[str] | None = None) -> dict[str, Any]:
-        rows = [r for r in self.rows if ids is None or r[0] in ids][offset:]
-        rows = rows[:limit] if limit is not None else rows
-        out: dict[str, Any] = {"ids": [r[0] for r in rows]}
-        for key in include or []:
-            out[key] = [r[1] if key == "documents" else r[2] for r in rows]
-        return out
-
-
-def test_paged_gets_reads_everything_in_pages() -> None:
-    paged = bench.PagedGets(FakeCollection(12), page=5)
-    got = paged.get(include=["documents", "metadatas"])
-    assert got["ids"] == [str(i) for i in range(12)] and got["documents"][-1] == "doc 11"
-    assert paged.get(ids=["3"], include=["metadatas"])["metadatas"] == [{"source": "s0"}]
-    assert bench.PagedGets(FakeCollection(0)).get(include=["metadatas"]) == {
-        "ids": [], "metadatas": []}
-    assert paged.count() == 12  # everything else passes through

@@ -10,7 +10,7 @@ import pytest
 from bot.settings import Settings
 from index.embedding import index_fingerprint, make_embeddings
 from index.loading import SourceError, bundled_article, load_sources
-from index.pipeline import ensure_index, requested_paths, sync
+from index.pipeline import SyncReport, ensure_index, requested_paths, sync
 from index.store import IndexStore, open_client
 
 
@@ -20,7 +20,7 @@ def make_store(settings: Settings) -> IndexStore:
                       index_fingerprint(embeddings, settings))
 
 
-def index_paths(settings: Settings, paths: list[Path]):  # type: ignore[no-untyped-def]
+def index_paths(settings: Settings, paths: list[Path]) -> SyncReport:
     return sync(make_store(settings), load_sources(requested_paths(settings, paths)), settings)
 
 
