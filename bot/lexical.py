@@ -7,6 +7,7 @@ statistics (document frequency, vocabulary) feed the relevance gate.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -46,6 +47,7 @@ class BM25Index:
             (weights, (row, col)), shape=(len(self.vocab), self.n_docs), dtype=np.float32
         )
         self.idf_values = idf
+        self._sorted: list[str] | None = None
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; unseen terms get the idf of a 0-df term."""
@@ -57,6 +59,14 @@ class BM25Index:
     def knows(self, term: str) -> bool:
         """Whether any passage contains this stem."""
         return term in self.vocab
+
+    def with_prefix(self, prefix: str) -> list[str]:
+        """Vocabulary terms starting with ``prefix`` (a binary search, not a scan)."""
+        if self._sorted is None:
+            self._sorted = sorted(self.vocab)
+        start = bisect.bisect_left(self._sorted, prefix)
+        end = bisect.bisect_left(self._sorted, prefix + "\uffff")
+        return self._sorted[start:end]
 
     def postings(self, term: str) -> list[int]:
         """Passages containing ``term`` (its posting list)."""

@@ -42,7 +42,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.PLACE, re.compile(r"\bwhere\b|\b(what|which) (city|cities|region|regions|country|"
                             r"countries|town|towns|place|places|province|area|location)\b")),
     (Kind.PERSON, re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|people|official|"
-                             r"leader|group|individuals)\b")),
+                             r"leader|group|individuals)\b|\b(full )?name of (the|this|that)\b|"
+                             r"\b(his|her|their|[\w-]+['’]s) (full )?names?\b")),
     (Kind.REASON, re.compile(r"^\s*why\b|\bwhat (caused|triggered|led to|sparked)\b|"
                              r"\b(reason|reasons|cause|causes) (for|of|behind)\b")),
     (Kind.DEFINITION, re.compile(r"^\s*what (is|are|was|were|does)\s+(an?\s+|the\s+)?"
@@ -73,6 +74,8 @@ class Question:
     kind: Kind
     terms: tuple[str, ...]
     subject: str | None = None
+    counted: tuple[str, ...] | None = None
+    """Stems of what "how many X" counts: the number that answers must be about X."""
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -87,10 +90,11 @@ class Question:
         subject = None
         if kind is Kind.DEFINITION:
             match = _KIND_PATTERNS[-1][1].search(low)
-            subject = match.group(0).split()[-1].strip("?") if match else None
-            if subject == "mean":
-                subject = None
-        return cls(text=text, kind=kind, terms=terms, subject=subject)
+            named = match.group(0).strip(" ?").split() if match else []
+            named = named[:-1] if named and named[-1] == "mean" else named
+            subject = named[-1] if len(named) > 2 else None
+        return cls(text=text, kind=kind, terms=terms, subject=subject,
+                   counted=_counted(low) if kind is Kind.NUMBER else None)
 
 
 _KIND_WORDS = {
@@ -106,8 +110,41 @@ def _is_kind_word(word: str, kind: Kind) -> bool:
     return stem(word) in {stem(w) for w in _KIND_WORDS.get(kind, set())}
 
 
-def has_value(kind: Kind, text: str) -> bool:
-    """Whether ``text`` contains a value of the kind the question asks for."""
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*)"
+                      r"(?=\s+(?:were|was|are|is|did|do|does|have|has|had|got|get|will|would|"
+                      r"could|can|in|on|at|of|from|during|after|before|for|by|\w+ed)\b|\s*\?|$)")
+_AGE = re.compile(r"\b(\d+|[a-z]+ty(?:-[a-z]+)?)[\s-]+years?[\s-]+old\b|\baged?\s+\d+",
+                  re.IGNORECASE)
+
+
+def _counted(low: str) -> tuple[str, ...] | None:
+    """What "how many police stations were attacked?" counts (stems of "police stations");
+    None when the question counts nothing named ("how much did the price rise?")."""
+    match = _COUNTED.search(low)
+    if not match:
+        return ("old",) if re.search(r"\bhow old\b", low) else None
+    found = tuple(stem(w) for w in words(match.group(1)) if w not in STOPWORDS)
+    return found or None
+
+
+def _counts(counted: tuple[str, ...], text: str) -> bool:
+    """A number in ``text`` quantifies ``counted``: one of its words follows the number
+    within three words ("over 3,000 weapons", "$3 billion worth of damage")."""
+    if counted == ("old",):
+        return bool(_AGE.search(text))
+    tokens = words(text)
+    for i, token in enumerate(tokens):
+        if VALUE_PATTERNS[Kind.NUMBER].fullmatch(token) or token[:1].isdigit():
+            if any(stem(t) in counted for t in tokens[i + 1:i + 5]):
+                return True
+    return False
+
+
+def has_value(kind: Kind, text: str, counted: tuple[str, ...] | None = None) -> bool:
+    """Whether ``text`` contains a value of the kind the question asks for (for "how many
+    X", a number about X)."""
+    if counted:
+        return _counts(counted, text)
     pattern = VALUE_PATTERNS.get(kind)
     return True if pattern is None else bool(pattern.search(text))
 

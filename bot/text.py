@@ -80,7 +80,12 @@ _IRREGULAR = {
 def stem(word: str) -> str:
     """Snowball English stem of a lower-case word, irregular past forms mapped to their base
     first ("broke" matches "break"); cached, the vocabulary is small."""
-    return str(_STEMMER.stemWord(_IRREGULAR.get(word, word)))
+    word = _IRREGULAR.get(word, word)
+    return str(_STEMMER.stemWord(_BRITISH.sub("iz", word)))
+
+
+# British -ise/-isation spellings stem like -ize ("destabilise" meets "destabilizing").
+_BRITISH = re.compile(r"(?<=[a-z]{3}[^aeiou])is(?=(?:e|ed|es|ing|ation|ations|er|ers)$)")
 
 
 def words(text: str) -> list[str]:
@@ -148,7 +153,10 @@ def _related() -> dict[str, frozenset[str]]:
     table: dict[str, set[str]] = {}
     for line in _RELATED_WORDS.strip().splitlines():
         head, _, rest = line.partition(":")
-        table.setdefault(stem(head.strip()), set()).update(stem(w) for w in rest.split())
+        related = {stem(w) for w in rest.split()}
+        table.setdefault(stem(head.strip()), set()).update(related)
+        for word in related:  # relatedness is symmetric: "sparked" also finds "trigger"
+            table.setdefault(word, set()).add(stem(head.strip()))
     return {k: frozenset(v - {k}) for k, v in table.items()}
 
 

@@ -1,0 +1,66 @@
+"""Question analysis: answer kinds, counted nouns, spelling variants, related words."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.lexical import BM25Index
+from bot.question import Kind, Question, has_value
+from bot.text import RELATED, stem
+
+SEIZED = ("said Tokayev, noting that over 3,000 weapons were seized, including rifles, "
+          "machine guns, and grenade launchers.")
+
+
+@pytest.mark.parametrize(("question", "counted", "answers"), [
+    ("How many weapons got seized?", ("weapon",), True),
+    ("How many grenade launchers were seized?", ("grenad", "launcher"), False),
+    ("How many police stations were attacked?", ("polic", "station"), False),
+])
+def test_how_many_needs_a_number_about_what_is_counted(
+    question: str, counted: tuple[str, ...], answers: bool
+) -> None:
+    q = Question.parse(question)
+    assert q.kind is Kind.NUMBER and q.counted == counted
+    assert has_value(q.kind, SEIZED, q.counted) is answers
+
+
+def test_how_much_without_a_noun_takes_any_number_and_age_needs_years_old() -> None:
+    assert Question.parse("How much did the gas price rise?").counted is None
+    assert has_value(Kind.NUMBER, "a double spike in price", None)
+    old = Question.parse("How old is Tokayev?")
+    assert not has_value(old.kind, SEIZED, old.counted)
+    assert has_value(old.kind, "Tokayev, 69 years old, said", old.counted)
+
+
+@pytest.mark.parametrize(("question", "subject"), [
+    ("What does Qantar mean?", "qantar"),
+    ("What does the word Qantar mean?", "qantar"),
+    ("What is the Akorda?", "akorda"),
+])
+def test_definition_subject(question: str, subject: str) -> None:
+    q = Question.parse(question)
+    assert q.kind is Kind.DEFINITION and q.subject == subject
+
+
+@pytest.mark.parametrize("question", ["What is the name of the president?",
+                                      "What is the president's full name?"])
+def test_asking_for_a_name_asks_for_a_person(question: str) -> None:
+    assert Question.parse(question).kind is Kind.PERSON
+
+
+def test_british_spelling_stems_like_american() -> None:
+    assert stem("destabilise") == stem("destabilizing")
+    assert stem("organisation") == stem("organization")
+    assert stem("advised") == stem("advise") != stem("adviz")  # short stems untouched
+
+
+def test_related_words_are_symmetric() -> None:
+    assert stem("sparked") in RELATED[stem("trigger")]
+    assert stem("trigger") in RELATED[stem("sparked")]
+
+
+def test_vocabulary_prefix_lookup() -> None:
+    index = BM25Index(["violent seizure of power", "violet flowers", "a vial"])
+    assert index.with_prefix("viol") == ["violent", "violet"]
+    assert index.with_prefix("zz") == []
