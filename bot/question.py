@@ -133,11 +133,12 @@ def _counts(counted: tuple[str, ...], text: str) -> bool:
     if counted == ("old",):
         return bool(_AGE.search(text))
     tokens = words(text)
-    for i, token in enumerate(tokens):
-        if VALUE_PATTERNS[Kind.NUMBER].fullmatch(token) or token[:1].isdigit():
-            if any(stem(t) in counted for t in tokens[i + 1:i + 5]):
-                return True
-    return False
+    number = VALUE_PATTERNS[Kind.NUMBER]
+    return any(
+        (number.fullmatch(token) or token[:1].isdigit())
+        and any(stem(t) in counted for t in tokens[i + 1:i + 5])
+        for i, token in enumerate(tokens)
+    )
 
 
 def has_value(kind: Kind, text: str, counted: tuple[str, ...] | None = None) -> bool:
