@@ -32,7 +32,7 @@ def build_chain(
     entities = Entities.from_texts(knowledge.texts)
 
     def standalone(x: dict[str, Any]) -> str:
-        return condense(x["question"], x.get("history") or [], entities)
+        return condense(x["question"], x.get("history") or [], entities, knowledge.bm25.knows)
 
     def retrieve(x: dict[str, Any]) -> list[Document]:
         return retriever.search(x["standalone"], x.get("k") or settings.k)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.text import QUESTION_WORDS, STOPWORDS, words
+from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 
 Turn = dict[str, str]
 
@@ -93,8 +93,14 @@ def is_follow_up(question: str) -> bool:
     return any(t in _ANAPHORA for t in toks) or not content or (len(content) == 1 and not named)
 
 
-def condense(question: str, history: Sequence[Turn], entities: Entities) -> str:
-    """A standalone version of ``question`` given ``history`` (unchanged if none needed)."""
+def condense(question: str, history: Sequence[Turn], entities: Entities,
+             known: Callable[[str], bool] | None = None) -> str:
+    """A standalone version of ``question`` given ``history`` (unchanged if none needed).
+
+    ``known`` tells whether the documents contain a word's stem: words carried over from
+    the previous question that the documents never use ("based" in "the interview this
+    article is based on") cannot help retrieval and would only weigh against the answer.
+    """
     if not history or not is_follow_up(question):
         return question
     users = [t["content"] for t in history if t.get("role") == "user"]
@@ -108,8 +114,9 @@ def condense(question: str, history: Sequence[Turn], entities: Entities) -> str:
     place = _last_mention(texts, entities.places)
     if place:
         rewritten = re.sub(r"\bthere\b", f"in {place}", rewritten, flags=re.IGNORECASE)
-    previous = condense(users[-1], _before_last_user(history), entities) if users else ""
-    extra = [w for w in _content(previous) if w not in words(rewritten)]
+    previous = condense(users[-1], _before_last_user(history), entities, known) if users else ""
+    extra = [w for w in _content(previous) if w not in words(rewritten)
+             and (known is None or known(stem(w)))]
     vague = any(t in _ANAPHORA - set(_PERSONAL) for t in words(question))
     if extra and (vague or len(_content(rewritten)) <= 1):
         rewritten = f"{rewritten} ({' '.join(dict.fromkeys(extra))})"

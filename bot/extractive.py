@@ -180,7 +180,7 @@ class Scorer:
         for cand, sim in zip(cands, dense, strict=True):
             cand.dense = float(sim)
             cand.lexical = self.coverage(q, cand.text, weights)
-            cand.typed = has_value(q.kind, cand.text, q.counted)
+            cand.typed = has_value(q, cand.text)
             cand.score = combine(cand, q)
         return sorted(cands, key=lambda c: (-c.score, c.rank, c.start, c.end))
 

@@ -59,8 +59,9 @@ VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
     Kind.PLACE: re.compile(r"\b(?:in|at|on|from|to|across|near|outside|into|inside)\s+"
                            r"(?:[a-z’'-]+\s+){0,5}?[A-Z][\w’'-]+"),
     Kind.PERSON: re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+"),
-    Kind.REASON: re.compile(r"\b(because|due to|after|as a result|caused|triggered|resulted|"
-                            r"result of|led to|sparked|owing to|reason|since)\b", re.IGNORECASE),
+    Kind.REASON: re.compile(r"\b(because|due to|after|as a result|result of|resulted from|"
+                            r"owing to|reason|since|(caused|triggered|sparked|prompted) by)\b",
+                            re.IGNORECASE),
     Kind.DURATION: re.compile(rf"\b(\d+|{_NUMBER_WORDS}|a|an|several|few)\s+({_UNITS})\b",
                               re.IGNORECASE),
 }
@@ -110,7 +111,8 @@ def _is_kind_word(word: str, kind: Kind) -> bool:
     return stem(word) in {stem(w) for w in _KIND_WORDS.get(kind, set())}
 
 
-_COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*)"
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+(?!(?:did|do|does|is|are|was|were|has|have|had|"
+                      r"will|would|can|could|of)\b)((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*)"
                       r"(?=\s+(?:were|was|are|is|did|do|does|have|has|had|got|get|will|would|"
                       r"could|can|in|on|at|of|from|during|after|before|for|by|\w+ed)\b|\s*\?|$)")
 _AGE = re.compile(r"\b(\d+|[a-z]+ty(?:-[a-z]+)?)[\s-]+years?[\s-]+old\b|\baged?\s+\d+",
@@ -141,12 +143,29 @@ def _counts(counted: tuple[str, ...], text: str) -> bool:
     )
 
 
-def has_value(kind: Kind, text: str, counted: tuple[str, ...] | None = None) -> bool:
-    """Whether ``text`` contains a value of the kind the question asks for (for "how many
-    X", a number about X)."""
-    if counted:
-        return _counts(counted, text)
-    pattern = VALUE_PATTERNS.get(kind)
+_CAUSES = re.compile(r"\b(caused|causes|triggered|triggers|sparked|sparks|prompted|led to|"
+                     r"resulted in|results in)\b(?! by)", re.IGNORECASE)
+
+
+def _gives_cause(terms: tuple[str, ...], text: str) -> bool:
+    """A cause of what the question asks about: "X happened after/because of Y", or "Y
+    triggered X" where X (the question's terms) is not what comes before the verb ("the
+    protests triggered a chain of reaction" tells what the protests caused, not why)."""
+    if VALUE_PATTERNS[Kind.REASON].search(text):
+        return True
+    wanted = set(terms)
+    return any(not wanted & {stem(w) for w in words(text[:m.start()])}
+               for m in _CAUSES.finditer(text))
+
+
+def has_value(q: Question, text: str) -> bool:
+    """Whether ``text`` contains a value of the kind ``q`` asks for (for "how many X", a
+    number about X; for "why", a cause of it)."""
+    if q.counted:
+        return _counts(q.counted, text)
+    if q.kind is Kind.REASON:
+        return _gives_cause(q.terms, text)
+    pattern = VALUE_PATTERNS.get(q.kind)
     return True if pattern is None else bool(pattern.search(text))
 
 

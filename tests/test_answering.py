@@ -82,6 +82,11 @@ def test_condense_resolves_people_places_and_vague_references() -> None:
     assert "in Mangystau" in rewritten and "protests" in rewritten
     assert condense("What is Qantar?", history, entities) == "What is Qantar?"
     assert condense("When was he elected?", [], entities) == "When was he elected?"
+    history = [{"role": "user", "content": "Who gave the interview these remarks are based on?"},
+               {"role": "assistant", "content": "Tokayev [1]."}]
+    known = {"interview", "remark"}.__contains__
+    assert condense("Which paper was it with?", history, entities, known) == (
+        "Which paper was it with? (interview remarks)")
 
 
 def test_question_kinds_and_names() -> None:

@@ -22,15 +22,15 @@ def test_how_many_needs_a_number_about_what_is_counted(
 ) -> None:
     q = Question.parse(question)
     assert q.kind is Kind.NUMBER and q.counted == counted
-    assert has_value(q.kind, SEIZED, q.counted) is answers
+    assert has_value(q, SEIZED) is answers
 
 
 def test_how_much_without_a_noun_takes_any_number_and_age_needs_years_old() -> None:
     assert Question.parse("How much did the gas price rise?").counted is None
-    assert has_value(Kind.NUMBER, "a double spike in price", None)
+    assert has_value(Question.parse("How much did it rise?"), "a double spike in price")
     old = Question.parse("How old is Tokayev?")
-    assert not has_value(old.kind, SEIZED, old.counted)
-    assert has_value(old.kind, "Tokayev, 69 years old, said", old.counted)
+    assert not has_value(old, SEIZED)
+    assert has_value(old, "Tokayev, 69 years old, said")
 
 
 @pytest.mark.parametrize(("question", "subject"), [
@@ -64,3 +64,12 @@ def test_vocabulary_prefix_lookup() -> None:
     index = BM25Index(["violent seizure of power", "violet flowers", "a vial"])
     assert index.with_prefix("viol") == ["violent", "violet"]
     assert index.with_prefix("zz") == []
+
+
+def test_a_cause_is_what_comes_before_a_causing_verb_or_after_because() -> None:
+    why = Question.parse("What triggered the protests?")
+    assert why.kind is Kind.REASON
+    assert has_value(why, "The protests broke out after a double spike in price.")
+    assert has_value(why, "A double spike in price triggered the protests.")
+    assert not has_value(why, "The protests triggered a chain of reaction.")
+    assert has_value(why, "The protests were triggered by a price spike.")
