@@ -200,6 +200,8 @@ def combine(cand: Candidate, q: Question) -> float:
         score += 0.02  # a whole sentence reads better than a clause when they tie
     if q.kind in TYPED_KINDS:
         score += 0.08 if cand.typed else -0.15
+    elif q.kind is Kind.REASON:
+        score += 0.08 if cand.typed else -0.08  # a cause beats a sentence echoing "why"
     elif q.kind in HINTED_KINDS and cand.typed:
         score += 0.08
     if q.kind is Kind.DEFINITION and q.subject and _defines(cand.text, q.subject):

@@ -103,6 +103,8 @@ _KIND_WORDS = {
     Kind.NUMBER: {"many", "much", "number", "amount", "total", "figure"},
     Kind.DURATION: {"long", "duration", "period"},
     Kind.PLACE: {"place", "location", "area"},
+    Kind.REASON: {"cause", "caused", "trigger", "triggered", "spark", "sparked", "reason",
+                  "reasons", "prompted", "led"},
 }
 
 

@@ -73,3 +73,8 @@ def test_a_cause_is_what_comes_before_a_causing_verb_or_after_because() -> None:
     assert has_value(why, "A double spike in price triggered the protests.")
     assert not has_value(why, "The protests triggered a chain of reaction.")
     assert has_value(why, "The protests were triggered by a price spike.")
+
+
+def test_causal_verbs_of_a_why_question_frame_it_and_are_not_evidence() -> None:
+    assert Question.parse("What triggered the protests in Mangystau?").terms == (
+        "protest", "mangystau")
