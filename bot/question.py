@@ -77,6 +77,8 @@ class Question:
     subject: str | None = None
     counted: tuple[str, ...] | None = None
     """Stems of what "how many X" counts: the number that answers must be about X."""
+    partitive: bool = False
+    """"How many of them…": a part of a whole, so one number (the whole) cannot answer."""
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -95,7 +97,8 @@ class Question:
             named = named[:-1] if named and named[-1] == "mean" else named
             subject = named[-1] if len(named) > 2 else None
         return cls(text=text, kind=kind, terms=terms, subject=subject,
-                   counted=_counted(low) if kind is Kind.NUMBER else None)
+                   counted=_counted(low) if kind is Kind.NUMBER else None,
+                   partitive=bool(_PARTITIVE.search(low)))
 
 
 _KIND_WORDS = {
@@ -117,6 +120,9 @@ _COUNTED = re.compile(r"\bhow (?:many|much)\s+(?!(?:did|do|does|is|are|was|were|
                       r"will|would|can|could|of)\b)((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*)"
                       r"(?=\s+(?:were|was|are|is|did|do|does|have|has|had|got|get|will|would|"
                       r"could|can|in|on|at|of|from|during|after|before|for|by|\w+ed)\b|\s*\?|$)")
+_PARTITIVE = re.compile(r"\bhow (many|much) of\b")
+_SHARE = re.compile(r"\d\s*(%|per\s*cent)|\b(half|third|quarter|fifth|tenth|percent|"
+                    r"percentage|share|portion|majority|minority|most|fraction)\b", re.IGNORECASE)
 _AGE = re.compile(r"\b(\d+|[a-z]+ty(?:-[a-z]+)?)[\s-]+years?[\s-]+old\b|\baged?\s+\d+",
                   re.IGNORECASE)
 
@@ -163,6 +169,9 @@ def _gives_cause(terms: tuple[str, ...], text: str) -> bool:
 def has_value(q: Question, text: str) -> bool:
     """Whether ``text`` contains a value of the kind ``q`` asks for (for "how many X", a
     number about X; for "why", a cause of it)."""
+    if q.partitive:
+        numbers = [w for w in words(text) if w[:1].isdigit()]
+        return len(numbers) >= 2 or bool(_SHARE.search(text))
     if q.counted:
         return _counts(q.counted, text)
     if q.kind is Kind.REASON:

@@ -78,3 +78,11 @@ def test_a_cause_is_what_comes_before_a_causing_verb_or_after_because() -> None:
 def test_causal_verbs_of_a_why_question_frame_it_and_are_not_evidence() -> None:
     assert Question.parse("What triggered the protests in Mangystau?").terms == (
         "protest", "mangystau")
+
+
+def test_a_part_of_a_whole_needs_more_than_the_whole() -> None:
+    part = Question.parse("How many of the seized weapons have been recovered since?")
+    assert part.partitive and not has_value(part, SEIZED)
+    assert has_value(part, "Of the 3,000 weapons seized, 2,500 have been returned.")
+    assert has_value(part, "Half of the weapons seized were returned.")
+    assert not Question.parse("How many weapons were seized?").partitive
