@@ -88,3 +88,18 @@ def test_questions_phrased_differently_also_work(real_bot: Any) -> None:
     assert accuracy >= 0.85, failures(rows, "accurate")
     assert all(not r["answer"].found for r in refused), failures(refused, "accurate")
     assert all(r["exact"] and r["consistent"] for r in rows)
+
+
+def test_held_out_questions(real_bot: Any) -> None:
+    """Questions written apart from the code and the evaluation file, by someone who read only
+    the article (paraphrases, yes/no, follow-ups, near-miss unanswerables). Gates set just
+    under the measured 77% accuracy and 83% refusal accuracy (README)."""
+    rows = run_conversations(real_bot, DATA / "heldout.jsonl")
+    answerable = [r for r in rows if r["answerable"]]
+    refused = [r for r in rows if not r["answerable"]]
+    accuracy = sum(r["accurate"] for r in answerable) / len(answerable)
+    refusal = sum(r["accurate"] for r in refused) / len(refused)
+    assert accuracy >= 0.74, failures(answerable, "accurate")
+    assert refusal >= 0.78, failures(refused, "accurate")
+    assert all(r["exact"] and r["consistent"] for r in rows)
+    assert not [r["forbidden"] for r in rows if r["forbidden"]]
