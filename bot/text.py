@@ -146,6 +146,19 @@ damage: destruction looted burned losses
 weapon: arms rifles guns firearms weapons
 gun: rifles weapons firearms
 say: said stated noted told
+show: demonstrate demonstrated reveal indicate prove
+need: necessity necessary require requirement
+plot: conspiracy scheme conspirators
+blame: accuse responsible fault
+organize: orchestrate coordinate arrange
+characterize: describe deem portray
+disclose: reveal identify
+hit: affected struck
+against: oppose opposition
+object: reject discourage dismiss
+idea: notion concept
+flee: evacuate escape abroad
+collapse: chaos breakdown
 """
 
 
