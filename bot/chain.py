@@ -8,7 +8,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from bot.citing import cite
-from bot.condense import Entities, condense
+from bot.condense import condense
 from bot.contract import Answer
 from bot.extractive import Draft, ExtractiveAnswerer
 from bot.retrieval import HybridRetriever, Knowledge
@@ -29,7 +29,7 @@ def build_chain(
     answerer: ExtractiveAnswerer,
 ) -> Runnable[dict[str, Any], Any]:
     """``{"question", "history"}`` in, :class:`bot.contract.Answer` out."""
-    entities = Entities.from_texts(knowledge.texts)
+    entities = knowledge.entities
 
     def standalone(x: dict[str, Any]) -> str:
         return condense(x["question"], x.get("history") or [], entities, knowledge.bm25.knows)

@@ -193,6 +193,11 @@ def _kin(a: str, b: str) -> bool:
     return shared >= 6 and shared >= 0.75 * min(len(a), len(b))
 
 
+def _names(text: str, people: tuple[str, ...]) -> bool:
+    """Whether ``text`` names one of ``people`` (as a whole word)."""
+    return any(re.search(rf"\b{re.escape(p)}\b", text) for p in people)
+
+
 def combine(cand: Candidate, q: Question) -> float:
     """Blend of meaning, term coverage and answer-type fit (weights set on the article)."""
     score = 0.45 * cand.dense + 0.55 * cand.lexical - 0.003 * cand.rank
@@ -300,10 +305,37 @@ class ExtractiveAnswerer:
         if not cands or not self.passes(signals):
             return self.refusal(signals)
         chosen = self.choose(cands)
+        if q.kind is Kind.PERSON:
+            chosen += self.speaker(chosen)
         parts = [_cited(display(c), i) for i, c in enumerate(chosen)]
         quotes = [Quote(c.doc, str(c.doc.metadata["source"]), c.start, c.end,
                         round(c.score, 4)) for c in chosen]
         return Draft(" ".join(parts), True, quotes, signals)
+
+    def speaker(self, chosen: list[Candidate]) -> list[Candidate]:
+        """For "who" questions answered by a quote that names nobody ("…, he said"): the
+        nearest sentence naming the person, preferring its own paragraph, then earlier."""
+        people = self.knowledge.entities.people
+        if not people or any(_names(c.text, people) for c in chosen):
+            return []
+        best = chosen[0]
+        source = str(best.doc.metadata["source"])
+        record = self.knowledge.records[source]
+
+        def distance(span: tuple[int, int]) -> tuple[int, int]:
+            between = record.text[min(span[1], best.start):max(span[0], best.end)]
+            return ("\n\n" in between, abs(span[0] - best.start) + (span[0] > best.start))
+
+        spans = [sp for sp in self.knowledge.sentences_of(source)
+                 if sp != best.sentence and _names(record.text[sp[0]:sp[1]], people)]
+        if not spans:
+            return []
+        start, end = min(spans, key=distance)
+        doc = self.knowledge.passage_at(source, start)
+        if doc is None:
+            return []
+        return [Candidate(doc, start, end, record.text[start:end], best.rank,
+                          score=best.score, sentence=(start, end))]
 
     def choose(self, cands: list[Candidate]) -> list[Candidate]:
         """The best candidate, plus a close runner-up from elsewhere; the best stays [1]."""

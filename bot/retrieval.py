@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -12,6 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.vectorstores import VectorStore
 from pydantic import ConfigDict
 
+from bot.condense import Entities
 from bot.lexical import BM25Index
 from bot.text import tokens, words
 from index.store import IndexStore, SourceRecord
@@ -34,6 +37,17 @@ class Knowledge:
     def __post_init__(self) -> None:
         self.position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
 
+    @cached_property
+    def entities(self) -> Entities:
+        """People and places the passages mention (for follow-ups and attributions)."""
+        return Entities.from_texts(self.texts)
+
+    def sentences_of(self, source: str) -> list[tuple[int, int]]:
+        """Every indexed sentence span of ``source``, in document order."""
+        spans = [tuple(span) for meta in self.metas if meta["source"] == source
+                 for span in json.loads(str(meta["sentences"]))]
+        return sorted((int(a), int(b)) for a, b in spans)
+
     @classmethod
     def load(cls, store: IndexStore) -> Knowledge:
         """Read passages and manifest from the store and build the lexical index."""
@@ -53,6 +67,13 @@ class Knowledge:
         wanted = " ".join(words(name))
         return any(wanted in " ".join(words(self.texts[i]))
                    for i in self.bm25.postings(terms[0]))
+
+    def passage_at(self, source: str, offset: int) -> Document | None:
+        """The passage of ``source`` that holds character ``offset``."""
+        for i, meta in enumerate(self.metas):
+            if meta["source"] == source and int(meta["start"]) <= offset < int(meta["end"]):
+                return self.document(i)
+        return None
 
     def document(self, index: int) -> Document:
         """Passage ``index`` as a LangChain document carrying its metadata."""

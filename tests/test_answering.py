@@ -124,3 +124,13 @@ def test_prompt_variables_are_checked() -> None:
 def test_history_is_sanitised(fake_bot: QantarBot) -> None:
     junk: list[Any] = [None, {"role": "system", "content": "x"}, {"role": "user"}, "text"]
     assert fake_bot.ask("How many weapons were seized?", junk).found
+
+
+def test_who_question_answered_by_an_unattributed_quote_also_cites_the_speaker(
+    fake_bot: QantarBot
+) -> None:
+    answer = fake_bot.answerer("Who gave the interview with Egemen Qazaqstan newspaper?",
+                               fake_bot.retriever.search("interview Egemen Qazaqstan", 5))
+    texts = [fake_bot.knowledge.records[q.source].text[q.start:q.end] for q in answer.quotes]
+    assert answer.found and "Egemen Qazaqstan" in texts[0] and "Tokayev" not in texts[0]
+    assert len(texts) == 2 and "Tokayev" in texts[1]
