@@ -177,9 +177,12 @@ class Scorer:
         qvec /= max(float(np.linalg.norm(qvec)), 1e-9)
         dense = self.vectors.get([c.text for c in cands]) @ qvec
         weights = self.weights(q)
+        people = self.knowledge.entities.people
         for cand, sim in zip(cands, dense, strict=True):
+            record = self.knowledge.records[str(cand.doc.metadata["source"])]
+            speaker = speaker_of(record.text, cand.start, cand.end, people)
             cand.dense = float(sim)
-            cand.lexical = self.coverage(q, cand.text, weights)
+            cand.lexical = self.coverage(q, f"{cand.text} {speaker}", weights)
             cand.typed = has_value(q, cand.text)
             cand.score = combine(cand, q)
         return sorted(cands, key=lambda c: (-c.score, c.rank, c.start, c.end))
@@ -191,6 +194,25 @@ def _kin(a: str, b: str) -> bool:
         return False
     shared = len(os.path.commonprefix([a, b]))
     return shared >= 6 and shared >= 0.75 * min(len(a), len(b))
+
+
+_SAID = re.compile(r"\b(he|she)\s+(said|says|explained|added|noted|stated|stressed)\b|"
+                   r"\b(said|says|explained|added|noted|stated)\s+(he|she)\b", re.IGNORECASE)
+
+
+def speaker_of(text: str, start: int, end: int, people: tuple[str, ...]) -> str:
+    """Who speaks in the paragraph of ``text[start:end]`` when the sentence itself names
+    nobody: a quote's "…,” said Tokayev" two sentences later, or "he said" for the article's
+    main person. Lets "What does Tokayev say caused…" match the quoted sentence."""
+    if not people or _names(text[start:end], people):
+        return ""
+    head = text.rfind("\n\n", 0, start)
+    tail = text.find("\n\n", end)
+    paragraph = text[head + 1 if head >= 0 else 0:tail if tail >= 0 else len(text)]
+    named = [p for p in people if re.search(rf"\b{re.escape(p)}\b", paragraph)]
+    if named:
+        return " ".join(named)
+    return people[0] if _SAID.search(paragraph) else ""
 
 
 def _names(text: str, people: tuple[str, ...]) -> bool:

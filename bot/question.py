@@ -44,7 +44,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.PERSON, re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|people|official|"
                              r"leader|group|individuals)\b|\b(full )?name of (the|this|that)\b|"
                              r"\b(his|her|their|[\w-]+['’]s) (full )?names?\b")),
-    (Kind.REASON, re.compile(r"^\s*why\b|\bwhat (caused|triggered|led to|sparked)\b|"
+    (Kind.REASON, re.compile(r"^\s*why\b|^\s*what\b.*\b(caused|triggered|led to|sparked|"
+                             r"prompted|provoked|set off|sets off)\b|"
                              r"\b(reason|reasons|cause|causes) (for|of|behind)\b")),
     (Kind.DEFINITION, re.compile(r"^\s*what (is|are|was|were|does)\s+(an?\s+|the\s+)?"
                                  r"[\w\-’']+(\s+[\w\-’']+)?\s*(mean)?\s*\??\s*$")),
@@ -83,6 +84,7 @@ class Question:
     @classmethod
     def parse(cls, text: str) -> Question:
         """Analyse a (standalone) question."""
+        text = _IDIOMS.sub(" ", text)
         low = text.lower().strip()
         kind = next((k for k, pat in _KIND_PATTERNS if pat.search(low)), Kind.OTHER)
         terms = tuple(dict.fromkeys(
@@ -101,13 +103,17 @@ class Question:
                    partitive=bool(_PARTITIVE.search(low)))
 
 
+# Set phrases that carry no evidence ("what set them off in the first place?").
+_IDIOMS = re.compile(r"\b(in the first place|at all|so far|of course|in general|"
+                     r"in particular|after all|in fact)\b", re.IGNORECASE)
+
 _KIND_WORDS = {
     Kind.DATE: {"year", "date", "day", "month", "time"},
     Kind.NUMBER: {"many", "much", "number", "amount", "total", "figure"},
     Kind.DURATION: {"long", "duration", "period"},
     Kind.PLACE: {"place", "location", "area"},
     Kind.REASON: {"cause", "caused", "trigger", "triggered", "spark", "sparked", "reason",
-                  "reasons", "prompted", "led"},
+                  "reasons", "prompted", "led", "provoked", "set", "root"},
 }
 
 

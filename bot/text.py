@@ -46,7 +46,9 @@ QUESTION_WORDS = frozenset(
         "type", "exactly", "really", "thing", "things", "way", "ways", "something",
         "anything", "role", "name", "named", "word", "words", "view", "opinion", "regard",
         "regarding", "concerning", "quote", "quoted", "quotes", "quoting", "kinds", "sort",
-        "sorts", "types", "detail", "details"
+        "sorts", "types", "detail", "details", "overall", "actually", "basically",
+        "generally", "ever", "altogether", "approximately", "roughly", "done", "believe",
+        "believes", "believed", "feel", "feels", "felt", "consider", "considers"
     ]
 )
 

@@ -86,3 +86,22 @@ def test_a_part_of_a_whole_needs_more_than_the_whole() -> None:
     assert has_value(part, "Of the 3,000 weapons seized, 2,500 have been returned.")
     assert has_value(part, "Half of the weapons seized were returned.")
     assert not Question.parse("How many weapons were seized?").partitive
+
+
+def test_set_phrases_carry_no_evidence() -> None:
+    q = Question.parse("What set off the protests in the first place?")
+    assert q.kind is Kind.REASON and q.terms == ("protest",)
+
+
+def test_speaker_of_a_quoted_sentence() -> None:
+    from bot.extractive import speaker_of
+
+    text = ("Intro by Tokayev.\n\n“Problems piled up. It was evident,” said Tokayev.\n\n"
+            "“We stayed,” he explained.\n\nNobody spoke here.")
+    first = text.index("Problems")
+    assert speaker_of(text, first, first + 17, ("Tokayev",)) == "Tokayev"
+    stayed = text.index("We stayed")
+    assert speaker_of(text, stayed, stayed + 10, ("Tokayev",)) == "Tokayev"
+    nobody = text.index("Nobody")
+    assert speaker_of(text, nobody, len(text), ("Tokayev",)) == ""
+    assert speaker_of(text, 0, 17, ("Tokayev",)) == ""  # the sentence names him itself
