@@ -441,6 +441,7 @@ def plot_scale(results: list[dict[str, Any]], out_dir: Path) -> list[Path]:
         shares = ", ".join(f"{100 * r['embed_share']:.0f}%" for r in rows)
         ax.plot([r["n"] for r in rows], [r["passages_per_s"] for r in rows], "-o",
                 color=colors[backend], label=f"{backend}: passages/s (embedding share {shares})")
+    ax.set_ylim(bottom=0)
     _finish(ax, "Index throughput vs corpus size (MiniLM on CPU)", "passages per second")
     fig.savefig(paths[1], dpi=120)
     plt.close("all")
