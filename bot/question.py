@@ -26,6 +26,7 @@ class Kind(StrEnum):
     DURATION = "duration"
     PLACE = "place"
     PERSON = "person"
+    NAME = "name"
     DEFINITION = "definition"
     REASON = "reason"
     OTHER = "other"
@@ -41,9 +42,11 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
                            r"\bin what year\b|\bwhat year\b")),
     (Kind.PLACE, re.compile(r"\bwhere\b|\b(what|which) (city|cities|region|regions|country|"
                             r"countries|town|towns|place|places|province|area|location)\b")),
+    (Kind.NAME, re.compile(r"\b(what|which) (is|was|are|were) (the )?names? of\b|"
+                           r"\b(what|which) (is|was|are|were) (the )?(his|her|their|[\w-]+['’]s) "
+                           r"names?\b")),
     (Kind.PERSON, re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|people|official|"
-                             r"leader|group|individuals)\b|\b(full )?name of (the|this|that)\b|"
-                             r"\b(his|her|their|[\w-]+['’]s) (full )?names?\b")),
+                             r"leader|group|individuals)\b")),
     (Kind.REASON, re.compile(r"^\s*why\b|^\s*what\b.*\b(caused|triggered|led to|sparked|"
                              r"prompted|provoked|set off|sets off)\b|"
                              r"\b(reason|reasons|cause|causes) (for|of|behind)\b")),
@@ -58,8 +61,11 @@ VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
                           rf"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                           rf"yesterday|today)\b", re.IGNORECASE),
     Kind.PLACE: re.compile(r"\b(?:in|at|on|from|to|across|near|outside|into|inside)\s+"
-                           r"(?:[a-z’'-]+\s+){0,5}?[A-Z][\w’'-]+"),
+                           r"(?:[a-z’'-]+\s+){0,5}?"
+                           rf"(?!(?i:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|"
+                           r"saturday|sunday)\b)[A-Z][\w’'-]+"),
     Kind.PERSON: re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+"),
+    Kind.NAME: re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+"),
     Kind.REASON: re.compile(r"\b(because|due to|after|as a result|result of|resulted from|"
                             r"owing to|reason|since|(caused|triggered|sparked|prompted) by)\b",
                             re.IGNORECASE),
@@ -78,14 +84,16 @@ class Question:
     subject: str | None = None
     counted: tuple[str, ...] | None = None
     """Stems of what "how many X" counts: the number that answers must be about X."""
+    head: str | None = None
+    """Stem of the noun a "which/what X" question asks for ("newspaper"): answers name one."""
     partitive: bool = False
     """"How many of them…": a part of a whole, so one number (the whole) cannot answer."""
 
     @classmethod
     def parse(cls, text: str) -> Question:
         """Analyse a (standalone) question."""
-        text = _IDIOMS.sub(" ", text)
-        low = text.lower().strip()
+        text = re.sub(r"\s+", " ", _IDIOMS.sub(" ", text)).strip()
+        low = text.lower()
         kind = next((k for k, pat in _KIND_PATTERNS if pat.search(low)), Kind.OTHER)
         terms = tuple(dict.fromkeys(
             stem(w) for w in words(text)
@@ -100,12 +108,12 @@ class Question:
             subject = named[-1] if len(named) > 2 else None
         return cls(text=text, kind=kind, terms=terms, subject=subject,
                    counted=_counted(low) if kind is Kind.NUMBER else None,
-                   partitive=bool(_PARTITIVE.search(low)))
+                   partitive=bool(_PARTITIVE.search(low)), head=_head(low, terms))
 
 
 # Set phrases that carry no evidence ("what set them off in the first place?").
 _IDIOMS = re.compile(r"\b(in the first place|at all|so far|of course|in general|"
-                     r"in particular|after all|in fact)\b", re.IGNORECASE)
+                     r"in particular|after all|in fact|full(?= names?\b))\b", re.IGNORECASE)
 
 _KIND_WORDS = {
     Kind.DATE: {"year", "date", "day", "month", "time"},
@@ -133,6 +141,16 @@ _AGE = re.compile(r"\b(\d+|[a-z]+ty(?:-[a-z]+)?)[\s-]+years?[\s-]+old\b|\baged?\
                   re.IGNORECASE)
 
 
+_HEAD = re.compile(r"^\s*(?:which|what)\s+([a-z][\w-]*)\b")
+
+
+def _head(low: str, terms: tuple[str, ...]) -> str | None:
+    """"Which newspaper interviewed him?" -> "newspap" (when it is a content term)."""
+    match = _HEAD.search(low)
+    head = stem(match.group(1)) if match else None
+    return head if head in terms else None
+
+
 def _counted(low: str) -> tuple[str, ...] | None:
     """What "how many police stations were attacked?" counts (stems of "police stations");
     None when the question counts nothing named ("how much did the price rise?")."""
@@ -157,6 +175,7 @@ def _counts(counted: tuple[str, ...], text: str) -> bool:
     )
 
 
+_ASIDE = re.compile(r"\([^()]*\)")
 _CAUSES = re.compile(r"\b(caused|causes|triggered|triggers|sparked|sparks|prompted|led to|"
                      r"resulted in|results in)\b(?! by)", re.IGNORECASE)
 
@@ -182,6 +201,8 @@ def has_value(q: Question, text: str) -> bool:
         return _counts(q.counted, text)
     if q.kind is Kind.REASON:
         return _gives_cause(q.terms, text)
+    if q.kind is Kind.PLACE:  # "(January in Kazakh)" glosses a word, it locates nothing
+        text = _ASIDE.sub(" ", text)
     pattern = VALUE_PATTERNS.get(q.kind)
     return True if pattern is None else bool(pattern.search(text))
 
@@ -195,6 +216,11 @@ def clean_question(text: str) -> str:
     text = _TAG.sub(" ", text)
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+TITLES = frozenset(["president", "presidents", "minister", "prime", "deputy", "government",
+                    "ministry", "parliament", "senator", "mayor", "governor", "king", "queen",
+                    "chairman", "general", "police", "army", "court", "official", "officials"])
 
 
 def named_phrases(text: str) -> list[str]:

@@ -45,8 +45,10 @@ def test_definition_subject(question: str, subject: str) -> None:
 
 @pytest.mark.parametrize("question", ["What is the name of the president?",
                                       "What is the president's full name?"])
-def test_asking_for_a_name_asks_for_a_person(question: str) -> None:
-    assert Question.parse(question).kind is Kind.PERSON
+def test_asking_for_a_name_asks_for_a_name(question: str) -> None:
+    q = Question.parse(question)
+    assert q.kind is Kind.NAME and q.terms == ("presid",)
+    assert has_value(q, "President Kassym-Jomart Tokayev said") and not has_value(q, SEIZED)
 
 
 def test_british_spelling_stems_like_american() -> None:
@@ -105,3 +107,14 @@ def test_speaker_of_a_quoted_sentence() -> None:
     nobody = text.index("Nobody")
     assert speaker_of(text, nobody, len(text), ("Tokayev",)) == ""
     assert speaker_of(text, 0, 17, ("Tokayev",)) == ""  # the sentence names him itself
+
+
+def test_a_parenthetical_gloss_is_not_a_place() -> None:
+    where = Question.parse("Where did the protests start?")
+    assert not has_value(where, "Qantar (January in Kazakh) refers to the protests of Jan. 2,")
+    assert has_value(where, "the protests that broke out in Mangystau Region")
+
+
+def test_which_noun_questions_name_their_answer_type() -> None:
+    assert Question.parse("Which newspaper interviewed Tokayev?").head == "newspap"
+    assert Question.parse("What does Qantar mean?").head is None
