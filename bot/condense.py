@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 
@@ -42,6 +43,11 @@ class Entities:
 
     people: tuple[str, ...]
     places: tuple[str, ...]
+
+    @cached_property
+    def people_set(self) -> frozenset[str]:
+        """The people, for lookups."""
+        return frozenset(self.people)
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Entities:

@@ -42,11 +42,20 @@ class Knowledge:
         """People and places the passages mention (for follow-ups and attributions)."""
         return Entities.from_texts(self.texts)
 
+    @cached_property
+    def by_source(self) -> dict[str, list[int]]:
+        """Passage indexes of each source, in document order (built once, on first use)."""
+        groups: dict[str, list[int]] = {}
+        for i, meta in enumerate(self.metas):
+            groups.setdefault(str(meta["source"]), []).append(i)
+        for indexes in groups.values():
+            indexes.sort(key=lambda i: int(self.metas[i]["start"]))
+        return groups
+
     def sentences_of(self, source: str) -> list[tuple[int, int]]:
         """Every indexed sentence span of ``source``, in document order."""
-        spans = [tuple(span) for meta in self.metas if meta["source"] == source
-                 for span in json.loads(str(meta["sentences"]))]
-        return sorted((int(a), int(b)) for a, b in spans)
+        return [(int(a), int(b)) for i in self.by_source.get(source, [])
+                for a, b in json.loads(str(self.metas[i]["sentences"]))]
 
     @classmethod
     def load(cls, store: IndexStore) -> Knowledge:
@@ -70,8 +79,8 @@ class Knowledge:
 
     def passage_at(self, source: str, offset: int) -> Document | None:
         """The passage of ``source`` that holds character ``offset``."""
-        for i, meta in enumerate(self.metas):
-            if meta["source"] == source and int(meta["start"]) <= offset < int(meta["end"]):
+        for i in self.by_source.get(source, []):
+            if int(self.metas[i]["start"]) <= offset < int(self.metas[i]["end"]):
                 return self.document(i)
         return None
 

@@ -90,16 +90,23 @@ def test_questions_phrased_differently_also_work(real_bot: Any) -> None:
     assert all(r["exact"] and r["consistent"] for r in rows)
 
 
-def test_held_out_questions(real_bot: Any) -> None:
-    """Questions written apart from the code and the evaluation file, by someone who read only
-    the article (paraphrases, yes/no, follow-ups, near-miss unanswerables). Gates set just
-    under the measured 77% accuracy and 83% refusal accuracy (README)."""
-    rows = run_conversations(real_bot, DATA / "heldout.jsonl")
+@pytest.mark.parametrize(("name", "min_accuracy", "min_refusal"), [
+    ("heldout.jsonl", 0.85, 0.78),
+    ("blind.jsonl", 0.77, 0.8),
+    ("final.jsonl", 0.8, 0.7),
+])
+def test_questions_written_apart_from_the_code(
+    real_bot: Any, name: str, min_accuracy: float, min_refusal: float
+) -> None:
+    """Question sets written by helpers who read only the article (paraphrases, yes/no,
+    follow-ups, near-miss unanswerables). Gates set just under the measured figures in the
+    README (heldout 88.6% / 82.8%, blind 80.9% / 87.5%, final 85.4% / 72.7%)."""
+    rows = run_conversations(real_bot, DATA / name)
     answerable = [r for r in rows if r["answerable"]]
     refused = [r for r in rows if not r["answerable"]]
     accuracy = sum(r["accurate"] for r in answerable) / len(answerable)
     refusal = sum(r["accurate"] for r in refused) / len(refused)
-    assert accuracy >= 0.74, failures(answerable, "accurate")
-    assert refusal >= 0.78, failures(refused, "accurate")
+    assert accuracy >= min_accuracy, failures(answerable, "accurate")
+    assert refusal >= min_refusal, failures(refused, "accurate")
     assert all(r["exact"] and r["consistent"] for r in rows)
     assert not [r["forbidden"] for r in rows if r["forbidden"]]
