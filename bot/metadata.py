@@ -1,4 +1,5 @@
-"""Questions about the document itself (outlet, title, dateline, gist) answered from metadata.
+"""Questions about the document itself (outlet, title, dateline, gist, author) answered from
+metadata.
 
 The publisher comes from the footer, which is never a passage; the citation points at the
 exact name inside it, so the claim stays checkable. "What is the article about?" is answered
@@ -26,6 +27,12 @@ _PUBLISHER_Q = re.compile(
     rf"\b(publish|ran|carried|run|carry)\w*\b",
     re.IGNORECASE,
 )
+_AUTHOR_Q = re.compile(
+    rf"\bwho\s+(wrote|authored|penned)\s+({_DOC})\b|\b(author|writer|byline)\s+of\s+({_DOC})\b|"
+    rf"\b({_DOC})['’]s\s+(author|writer)\b|\bwho\s+is\s+the\s+(author|writer)\b",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"(?m)^\s*(by|written by)\s+[A-Z]", re.IGNORECASE)
 _TITLE_Q = re.compile(r"\b(title|headline)\b", re.IGNORECASE)
 _DATELINE_Q = re.compile(r"\b(dateline|datelined|filed from|reported from|"
                          rf"where\s+(was|is)\s+({_DOC})\s+(written|filed))\b", re.IGNORECASE)
@@ -53,6 +60,9 @@ def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
     if _DATELINE_Q.search(question) and "dateline" in meta:
         return cited("dateline", int(meta["dateline_start"]), int(meta["dateline_end"]),
                      dateline=str(meta["dateline"]).title())
+    if _AUTHOR_Q.search(question) and not _BYLINE.search(record.text[:3000]):
+        # No byline: say so rather than name the outlet.
+        return Draft(_template("no_author"), False, [], {})
     if _PUBLISHER_Q.search(question) and "publisher" in meta:
         return cited("publisher", int(meta["publisher_start"]), int(meta["publisher_end"]),
                      publisher=str(meta["publisher"]))

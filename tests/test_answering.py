@@ -134,3 +134,11 @@ def test_who_question_answered_by_an_unattributed_quote_also_cites_the_speaker(
     texts = [fake_bot.knowledge.records[q.source].text[q.start:q.end] for q in answer.quotes]
     assert answer.found and "Egemen Qazaqstan" in texts[0] and "Tokayev" not in texts[0]
     assert len(texts) == 2 and "Tokayev" in texts[1]
+
+
+def test_author_question_without_byline_is_refused_not_answered_with_the_outlet(
+    fake_bot: QantarBot
+) -> None:
+    answer = fake_bot.ask("Who wrote this article?")
+    assert not answer.found and not answer.citations and "author" in answer.answer
+    assert "Astana Times" in fake_bot.ask("Which outlet published this article?").answer
