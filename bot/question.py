@@ -32,15 +32,20 @@ class Kind(StrEnum):
     OTHER = "other"
 
 
+# "when"/"where" ask for a date/place where they open the question (or follow "and", "know",
+# "say"…); inside a yes/no question they are conjunctions ("Did he agree when advised to?").
+_LEAD = (r"(?:^\s*|\b(?:and|so|but|then|also|know|tell me|say|says|said|remember|recall|"
+         r"from|to|in|since|until)\s+)")
+
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.DURATION, re.compile(r"\bhow long\b|\bfor how many (days|weeks|months|years)\b"
                                r"|\bwhat (duration|period)\b")),
     (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share|"
                              r"sum|figure|total)\b|\bhow (large|big|expensive|costly)\b|"
                              r"\bhow old\b")),
-    (Kind.DATE, re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time)\b|"
+    (Kind.DATE, re.compile(rf"{_LEAD}when\b|\b(what|which) (year|date|day|month|time)\b|"
                            r"\bin what year\b|\bwhat year\b")),
-    (Kind.PLACE, re.compile(r"\bwhere\b|\b(what|which) (city|cities|region|regions|country|"
+    (Kind.PLACE, re.compile(rf"{_LEAD}where\b|\b(what|which) (city|cities|region|regions|country|"
                             r"countries|town|towns|place|places|province|area|location)\b")),
     (Kind.NAME, re.compile(r"\b(what|which) (is|was|are|were) (the )?names? of\b|"
                            r"\b(what|which) (is|was|are|were) (the )?(his|her|their|[\w-]+['’]s) "

@@ -129,6 +129,7 @@ cost: worth damage price billion million expense
 take: seized captured confiscated took
 seize: taken captured confiscated took
 warn: advised information alert caution warning threat
+urge: advised advise pressed
 leave: evacuate depart flee exit left
 stay: remain stayed remained
 remain: stay stayed

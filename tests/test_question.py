@@ -119,3 +119,14 @@ def test_a_parenthetical_gloss_is_not_a_place() -> None:
 def test_which_noun_questions_name_their_answer_type() -> None:
     assert Question.parse("Which newspaper interviewed Tokayev?").head == "newspap"
     assert Question.parse("What does Qantar mean?").head is None
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Did Tokayev agree to evacuate abroad when he was advised to?", Kind.OTHER),
+    ("And when was that?", Kind.DATE),
+    ("Do you know when the protests began?", Kind.DATE),
+    ("Is Mangystau where the protests began?", Kind.OTHER),
+    ("From where did they spread?", Kind.PLACE),
+])
+def test_when_and_where_ask_only_where_they_open_a_question(question: str, kind: Kind) -> None:
+    assert Question.parse(question).kind is kind
