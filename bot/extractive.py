@@ -122,8 +122,10 @@ class Scorer:
         self.vectors = vectors
 
     def weights(self, q: Question) -> dict[str, float]:
-        """idf weight of each question term (unknown terms weigh most)."""
-        return {t: self.knowledge.bm25.idf(t) for t in q.terms}
+        """idf weight of each question term (unknown terms weigh most); terms carried over
+        from earlier turns count a third."""
+        idf = self.knowledge.bm25.idf
+        return {**{t: idf(t) / 3 for t in q.context}, **{t: idf(t) for t in q.terms}}
 
     def absent_share(self, q: Question) -> float:
         """idf-weighted share of question terms that no passage contains."""
@@ -157,7 +159,7 @@ class Scorer:
                 got += weight
             elif len(term) >= 4 and any(s.endswith(term) for s in stems):
                 got += 0.8 * weight
-            elif stems & RELATED.get(term, frozenset()) or any(_kin(term, s) for s in stems):
+            elif _related(term, stems) or any(_kin(term, s) for s in stems):
                 got += 0.7 * weight
         return got / total
 
@@ -186,6 +188,17 @@ class Scorer:
             cand.typed = has_value(q, cand.text)
             cand.score = combine(cand, q)
         return sorted(cands, key=lambda c: (-c.score, c.rank, c.start, c.end))
+
+
+def _related(term: str, stems: frozenset[str]) -> bool:
+    """A near-synonym of ``term`` is among ``stems``, as such or derived ("resist" finds
+    "oppose", and so "opposition")."""
+    related = RELATED.get(term)
+    if not related:
+        return False
+    return bool(stems & related) or any(
+        s.startswith(r) for r in related if len(r) >= 4 for s in stems
+    )
 
 
 def _kin(a: str, b: str) -> bool:

@@ -89,6 +89,9 @@ class Question:
     subject: str | None = None
     counted: tuple[str, ...] | None = None
     """Stems of what "how many X" counts: the number that answers must be about X."""
+    context: tuple[str, ...] = ()
+    """Terms carried over from earlier turns by the condense step ("(course election)"): they
+    steer retrieval but weigh less than the question's own words."""
     head: str | None = None
     """Stem of the noun a "which/what X" question asks for ("newspaper"): answers name one."""
     partitive: bool = False
@@ -98,22 +101,36 @@ class Question:
     def parse(cls, text: str) -> Question:
         """Analyse a (standalone) question."""
         text = re.sub(r"\s+", " ", _IDIOMS.sub(" ", text)).strip()
-        low = text.lower()
+        carried = _CARRIED.search(text)
+        own = text[:carried.start()] if carried else text
+        low = own.lower()
         kind = next((k for k, pat in _KIND_PATTERNS if pat.search(low)), Kind.OTHER)
-        terms = tuple(dict.fromkeys(
-            stem(w) for w in words(text)
-            if w not in STOPWORDS and w not in QUESTION_WORDS and not _is_kind_word(w, kind)
-            and stem(w) not in QUESTION_STEMS
-        ))
+        terms = _terms(own, kind)
+        context = tuple(t for t in _terms(carried.group(1), kind) if t not in terms) if carried \
+            else ()
+        if not terms:  # "When?" after "Which paper was it with?": the context is the question
+            terms, context = context, ()
         subject = None
         if kind is Kind.DEFINITION:
             match = _KIND_PATTERNS[-1][1].search(low)
             named = match.group(0).strip(" ?").split() if match else []
             named = named[:-1] if named and named[-1] == "mean" else named
             subject = named[-1] if len(named) > 2 else None
-        return cls(text=text, kind=kind, terms=terms, subject=subject,
+        return cls(text=text, kind=kind, terms=terms, subject=subject, context=context,
                    counted=_counted(low) if kind is Kind.NUMBER else None,
                    partitive=bool(_PARTITIVE.search(low)), head=_head(low, terms))
+
+
+_CARRIED = re.compile(r"\s*\(([^()]*)\)\s*$")
+
+
+def _terms(text: str, kind: Kind) -> tuple[str, ...]:
+    """Content stems that must be evidenced (question framing and answer-kind words out)."""
+    return tuple(dict.fromkeys(
+        stem(w) for w in words(text)
+        if w not in STOPWORDS and w not in QUESTION_WORDS and not _is_kind_word(w, kind)
+        and stem(w) not in QUESTION_STEMS
+    ))
 
 
 # Set phrases that carry no evidence ("what set them off in the first place?").
