@@ -130,6 +130,7 @@ take: seized captured confiscated took
 seize: taken captured confiscated took
 warn: advised information alert caution warning threat
 urge: advised advise pressed
+speak: talk interview spoke said
 leave: evacuate depart flee exit left
 stay: remain stayed remained
 remain: stay stayed
