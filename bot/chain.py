@@ -32,7 +32,8 @@ def build_chain(
     entities = knowledge.entities
 
     def standalone(x: dict[str, Any]) -> str:
-        return condense(x["question"], x.get("history") or [], entities, knowledge.bm25.knows)
+        question = knowledge.spell(x["question"])
+        return condense(question, x.get("history") or [], entities, knowledge.bm25.knows)
 
     def retrieve(x: dict[str, Any]) -> list[Document]:
         return retriever.search(x["standalone"], x.get("k") or settings.k)

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 _DOC = r"(this|the|that)\s+(article|story|piece|report|text|news)|this|it"
 _PUBLISHER_Q = re.compile(
     rf"\b(outlet|publisher|news\s*(site|agency|organi[sz]ation))\b|"
-    rf"\b(who|which\s+\w+|what\s+\w+)\s+(published|publishes|ran|carried|wrote|reported)\s+"
+    rf"\b(who|which\s+\w+|what\s+\w+)\s+(publish\w*|ran|carried|wrote|reported)\s+"
     rf"({_DOC})\b|"
-    rf"\b({_DOC})\s+(was|is)\s+published\b|\bwhere\s+(was|is)\s+({_DOC})\s+(published|from)\b|"
+    rf"\b({_DOC})\s+(was|is)\s+publish\w*|\bwhere\s+(was|is)\s+({_DOC})\s+(published|from)\b|"
     rf"\b(publication|newspaper|paper|site|website|magazine|media)\b.*\b({_DOC})\s+"
     rf"(is\s+|was\s+)?(from|in|on)\b|\b(which|what)\s+(publication|website|site|media)\b.*"
     rf"\b(publish|ran|carried|run|carry)\w*\b",

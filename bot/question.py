@@ -42,6 +42,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
                                r"|\bwhat (duration|period)\b")),
     (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share|"
                              r"sum|figure|total)\b|\bhow (large|big|expensive|costly)\b|"
+                             r"\bwhat (is|was|were|are) the (total|number|amount|sum|figure|"
+                             r"cost|price|size)\b|"
                              r"\bhow old\b")),
     (Kind.DATE, re.compile(rf"{_LEAD}when\b|\b(what|which) (year|date|day|month|time)\b|"
                            r"\bin what year\b|\bwhat year\b")),
@@ -139,7 +141,7 @@ _IDIOMS = re.compile(r"\b(in the first place|at all|so far|of course|in general|
 
 _KIND_WORDS = {
     Kind.DATE: {"year", "date", "day", "month", "time"},
-    Kind.NUMBER: {"many", "much", "number", "amount", "total", "figure"},
+    Kind.NUMBER: {"many", "much", "number", "amount", "total", "figure", "sum", "size"},
     Kind.DURATION: {"long", "duration", "period"},
     Kind.PLACE: {"place", "location", "area"},
     Kind.REASON: {"cause", "caused", "trigger", "triggered", "spark", "sparked", "reason",

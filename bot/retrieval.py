@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -16,8 +17,10 @@ from pydantic import ConfigDict
 
 from bot.condense import Entities
 from bot.lexical import BM25Index
-from bot.text import tokens, words
+from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, stem, tokens, words
 from index.store import IndexStore, SourceRecord
+
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass
@@ -76,6 +79,34 @@ class Knowledge:
         wanted = " ".join(words(name))
         return any(wanted in " ".join(words(self.texts[i]))
                    for i in self.bm25.postings(terms[0]))
+
+    def spell(self, question: str) -> str:
+        """``question`` with misspelt words ("protets") replaced by the documents' word one
+        edit away, so that both retrieval and answering see it ("protests"). Only lower-case
+        words of seven letters or more: shorter ones are too often other real words."""
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            low = word.lower()
+            term = stem(low)
+            # Names are not typos ("France" is not "frank"), nor are short words.
+            if (len(word) < 7 or word[0].isupper() or low in STOPWORDS
+                    or low in QUESTION_WORDS or self.bm25.knows(term)):
+                return word
+            near = [v for v in self.bm25.with_prefix(term[:2]) if one_edit(term, v)]
+            if not near:
+                return word
+            best = min(near, key=lambda v: (self.bm25.idf(v), v))  # the commonest
+            return self.surface(best) or word
+
+        return _WORD.sub(fix, question)
+
+    def surface(self, term: str) -> str | None:
+        """A word of the documents whose stem is ``term``."""
+        for i in self.bm25.postings(term)[:5]:
+            for word in words(self.texts[i]):
+                if stem(word) == term:
+                    return word
+        return None
 
     def passage_at(self, source: str, offset: int) -> Document | None:
         """The passage of ``source`` that holds character ``offset``."""

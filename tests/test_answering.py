@@ -142,3 +142,10 @@ def test_author_question_without_byline_is_refused_not_answered_with_the_outlet(
     answer = fake_bot.ask("Who wrote this article?")
     assert not answer.found and not answer.citations and "author" in answer.answer
     assert "Astana Times" in fake_bot.ask("Which outlet published this article?").answer
+
+
+def test_misspelt_words_meet_the_documents_words_but_names_stay(fake_bot: QantarBot) -> None:
+    spell = fake_bot.knowledge.spell
+    assert spell("where did the protets start") == "where did the protests start"
+    assert spell("What is the capital of France?") == "What is the capital of France?"
+    assert spell("what about frnace") == "what about frnace"  # short: left alone

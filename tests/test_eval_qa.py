@@ -94,7 +94,7 @@ def test_questions_phrased_differently_also_work(real_bot: Any) -> None:
     ("heldout.jsonl", 0.85, 0.8),
     ("blind.jsonl", 0.77, 0.8),
     ("final.jsonl", 0.82, 0.85),
-    ("unseen.jsonl", 0.75, 0.75),
+    ("unseen.jsonl", 0.8, 0.75),
 ])
 def test_questions_written_apart_from_the_code(
     real_bot: Any, name: str, min_accuracy: float, min_refusal: float
@@ -102,7 +102,7 @@ def test_questions_written_apart_from_the_code(
     """Question sets written by helpers who read only the article (paraphrases, yes/no,
     follow-ups, near-miss unanswerables). Gates set just under the measured figures in the
     README (heldout 88.6% / 86.2%, blind 80.9% / 87.5%, final 87.8% / 90.9%, unseen
-    80.5% / 81.8%)."""
+    85.4% / 81.8%)."""
     rows = run_conversations(real_bot, DATA / name)
     answerable = [r for r in rows if r["answerable"]]
     refused = [r for r in rows if not r["answerable"]]

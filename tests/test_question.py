@@ -130,3 +130,11 @@ def test_which_noun_questions_name_their_answer_type() -> None:
 ])
 def test_when_and_where_ask_only_where_they_open_a_question(question: str, kind: Kind) -> None:
     assert Question.parse(question).kind is kind
+
+
+def test_one_edit() -> None:
+    from bot.text import one_edit
+
+    assert one_edit("protet", "protest") and one_edit("protset", "protest")
+    assert one_edit("weapn", "weapon") and not one_edit("weapon", "weapon")
+    assert not one_edit("abcdef", "abcxyz")
