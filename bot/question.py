@@ -61,6 +61,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
                                  r"[\w\-’']+(\s+[\w\-’']+)?\s*(mean)?\s*\??\s*$")),
 ]
 
+_FULL_NAME = re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+")
+
 VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
     Kind.NUMBER: re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
     Kind.DATE: re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b({_MONTHS})\.?\s+\d|"
@@ -71,8 +73,8 @@ VALUE_PATTERNS: dict[Kind, re.Pattern[str]] = {
                            r"(?:[a-z’'-]+\s+){0,5}?"
                            rf"(?!(?i:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|"
                            r"saturday|sunday)\b)[A-Z][\w’'-]+"),
-    Kind.PERSON: re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+"),
-    Kind.NAME: re.compile(r"\b(?!The\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s+[A-Z][a-z]+"),
+    Kind.PERSON: _FULL_NAME,
+    Kind.NAME: _FULL_NAME,
     Kind.REASON: re.compile(r"\b(because|due to|after|as a result|result of|resulted from|"
                             r"owing to|reason|since|(caused|triggered|sparked|prompted) by)\b",
                             re.IGNORECASE),
