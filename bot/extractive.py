@@ -26,7 +26,6 @@ from bot.retrieval import Knowledge
 from bot.text import RELATED, stem_set
 
 TYPED_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE, Kind.NAME)  # value required
-HINTED_KINDS = (Kind.PERSON, Kind.REASON)  # a name / causal wording only helps
 _REQUIRED = {k.value for k in TYPED_KINDS}
 # Clause breaks: after ; : and dashes, and after commas unless a name or number follows
 # (lists like "Almaty, Astana, Shymkent" and dates like "Jan. 2, 2022" stay whole).
@@ -251,8 +250,8 @@ def combine(cand: Candidate, q: Question) -> float:
         score += 0.08 if cand.typed else -0.15
     elif q.kind is Kind.REASON:
         score += 0.08 if cand.typed else -0.08  # a cause beats a sentence echoing "why"
-    elif q.kind in HINTED_KINDS and cand.typed:
-        score += 0.08
+    elif q.kind is Kind.PERSON and cand.typed:
+        score += 0.08  # a name only helps: "influential figures" answers a who-question too
     if q.head and match(q.head, stem_set(cand.text)):
         score += 0.06  # "which newspaper…?": a sentence naming a newspaper
     if q.kind is Kind.DEFINITION and q.subject and _defines(cand.text, q.subject):
