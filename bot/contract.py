@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 MARKER = re.compile(r"(?<!\\)\[(\d+)\]")
+
+Status = Literal["answered", "closest", "not_found"]
+STATUSES: tuple[Status, ...] = ("answered", "closest", "not_found")
 
 
 class Citation(BaseModel):
@@ -25,9 +29,28 @@ class Citation(BaseModel):
 class Answer(BaseModel):
     """A grounded answer: markdown text with [n] markers, each backed by a citation."""
 
-    answer: str
-    found: bool
+    answer: str = Field(description="Markdown answer; every [n] refers to a citation.")
+    found: bool = Field(description="True only when the documents answer the question.")
+    status: Status = Field(
+        default="not_found",
+        description="answered: the cited passages answer it (found is true); closest: the "
+        "documents may not answer it directly, the closest passages are quoted (found is "
+        "false); not_found: nothing relevant, no citations.",
+    )
+    confidence: float = Field(
+        default=0.0, ge=0.0, le=1.0,
+        description="Estimated probability that the first cited passage answers the "
+        "question (learned; see docs/calibration.md).",
+    )
     citations: list[Citation] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_status(cls, data: object) -> object:
+        """Older producers give only ``found``: derive the status from it."""
+        if isinstance(data, dict) and "status" not in data and "found" in data:
+            data = {**data, "status": "answered" if data["found"] else "not_found"}
+        return data
 
     def markers(self) -> list[int]:
         """The [n] numbers used in the answer text, in order of appearance."""

@@ -434,6 +434,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--qa", type=Path, default=None,
                         help=f"QA JSONL file (default: {SHARED_QA} if present, else the "
                         "bundled tests/data/qa.jsonl)")
+    parser.add_argument("--squad", type=Path, metavar="FILE", default=None,
+                        help="score a SQuAD 2.0 JSON file instead: each article indexed alone "
+                        "(bundled article off), every question asked once")
+    for flag in ("has_answer", "no_answer", "overall"):
+        parser.add_argument(f"--min-squad-{flag.replace('_', '-')}", type=float, default=None,
+                            metavar="X", help=f"with --squad: exit 1 if {flag} is below X")
     parser.add_argument("--answerer", help="answer generator (default: the setting)")
     parser.add_argument("--k", type=int, help="passages retrieved and handed to the answerer")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the full report here")
@@ -507,6 +513,8 @@ def run(args: argparse.Namespace) -> int:
 
     from bot.service import QantarBot
 
+    if args.squad is not None:
+        return run_squad(args)
     qa_path = args.qa or default_qa_path()
     if not qa_path.exists():
         print(f"error: QA file {qa_path} not found", file=sys.stderr)
@@ -527,6 +535,39 @@ def run(args: argparse.Namespace) -> int:
     for violation in report["gates"]:
         print(f"FAIL: {violation}", file=sys.stderr)
     return 1 if report["gates"] else 0
+
+
+def run_squad(args: argparse.Namespace) -> int:
+    """``bot eval --squad FILE``: print has-answer / no-answer / overall and gate them."""
+    from pydantic import ValidationError
+
+    from bot.learn.squad import evaluate_squad, render
+
+    if not args.squad.exists():
+        print(f"error: SQuAD file {args.squad} not found", file=sys.stderr)
+        return 2
+    try:
+        settings = _settings(args)
+        report = evaluate_squad(args.squad, settings)
+    except ValidationError as exc:
+        print(f"error: invalid setting: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return 2
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        print(f"error: {args.squad} is not SQuAD 2.0 JSON ({exc})", file=sys.stderr)
+        return 2
+    print(render(report))
+    failed = []
+    for flag in ("has_answer", "no_answer", "overall"):
+        limit = getattr(args, f"min_squad_{flag}", None)
+        value = report["summary"][flag]
+        if limit is not None and value is not None and value < limit:
+            failed.append(f"{flag} = {value:.3f} is below --min-squad-{flag.replace('_', '-')}"
+                          f" {limit}")
+    report["gates"] = failed
+    _write(args.json, json.dumps(report, ensure_ascii=False, indent=2))
+    for violation in failed:
+        print(f"FAIL: {violation}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _write(path: Path | None, text: str) -> None:

@@ -1,0 +1,1 @@
+"""Small learned models (the answer/refuse cross-encoder) and the scripts that train them."""
