@@ -6,8 +6,10 @@ Everything the page needs is served by the app itself: no CDN, no web font, no a
 
 Named API endpoints (see ``/?view=api`` on a running app):
 
-* ``/ask(question, history) -> dict`` — one answer with citations (``Answer.model_dump()``);
-* ``/chat(question, history)`` — the answer text, streamed as it grows;
+* ``/ask(question, history) -> dict`` — one answer with citations, ``status`` (answered /
+  closest / not_found) and ``confidence`` (``Answer.model_dump()``, typed as :class:`AnswerDict`);
+* ``/chat(question, history)`` — the answer text, streamed as it grows (text only: a hedge says
+  so in its words; the status and confidence are on ``/ask``);
 * ``/retrieve(question, k) -> list[dict]`` — the passages retrieval finds, with scores.
 """
 
@@ -21,23 +23,25 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import html  # noqa: E402
 import importlib.util  # noqa: E402
+import inspect  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
+import math  # noqa: E402
 import re  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Iterator, Mapping, Sequence  # noqa: E402
+from collections.abc import Callable, Iterator, Mapping, Sequence  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from functools import cache  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
+from typing import TYPE_CHECKING, Any, TypedDict, cast  # noqa: E402
 
 import gradio as gr  # noqa: E402
 from fastapi import Request  # noqa: E402
 from fastapi.responses import HTMLResponse, Response  # noqa: E402
 from starlette.routing import BaseRoute, Route  # noqa: E402
 
-from bot.contract import MARKER  # noqa: E402
+from bot.contract import MARKER, STATUSES, Status  # noqa: E402
 from bot.service import QantarBot, QuestionError  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -65,6 +69,34 @@ EXAMPLES = [
 STREAM_DELAY = 0.02
 
 Turn = dict[str, Any]  # {"question": str, "answer": Answer dict | None, "error": str | None}
+
+
+class CitationDict(TypedDict):
+    """One citation as /ask returns it (``bot.contract.Citation.model_dump()``)."""
+
+    n: int
+    chunk_id: str
+    source: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class AnswerDict(TypedDict):
+    """What /ask returns (``bot.contract.Answer.model_dump()``), spelled out as a TypedDict.
+
+    gr.api derives the endpoint's schema from the return annotation, so clients and MCP see
+    the fields (``status`` as an enum) instead of "Any". A test keeps it equal to the contract.
+    """
+
+    answer: str
+    found: bool
+    status: Status
+    confidence: float
+    citations: list[CitationDict]
+
 
 # --------------------------------------------------------------------------------------------
 # HTML built here: every piece of user or document text goes through html.escape.
@@ -119,11 +151,71 @@ def sources_html(citations: Sequence[dict[str, Any]], turn: int) -> str:
             f'<ul class="qantar-source-list">{items}</ul></div>')
 
 
+#: Badge text per status. A hedge must read differently from an answer at a glance.
+STATUS_LABELS: dict[Status, str] = {
+    "answered": "Answered",
+    "closest": "Closest passage — the article may not answer this directly",
+    "not_found": "Not in the article",
+}
+#: Badge tooltip per status (the confidence is added when there is one).
+STATUS_TOOLTIPS: dict[Status, str] = {
+    "answered": "The cited passages answer the question.",
+    "closest": "The article may not answer this directly; these are the closest passages.",
+    "not_found": "Nothing in the article answers this.",
+}
+
+
+def answer_status(answer: Mapping[str, Any]) -> Status:
+    """The answer's status; derived from ``found`` when absent or unknown (older producers).
+
+    Only a value from ``STATUSES`` is ever returned, so it is safe in a class name.
+    """
+    status = answer.get("status")
+    for known in STATUSES:
+        if status == known:
+            return known
+    return "answered" if answer.get("found") else "not_found"
+
+
+def answer_confidence(answer: Mapping[str, Any]) -> float | None:
+    """``confidence`` clamped to [0, 1], or None when missing or not a number."""
+    value = answer.get("confidence")
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return None
+    return min(1.0, max(0.0, float(value)))
+
+
+def status_badge(answer: Mapping[str, Any]) -> str:
+    """A small badge saying how far the article answers: answered (with the confidence),
+    closest (amber: a hedge quoting the nearest passages) or not found (neutral).
+
+    Styled by the ``qantar-status-<status>`` class (see CSS); the text says it without colour.
+    """
+    status = answer_status(answer)
+    confidence = answer_confidence(answer)
+    percent = f"confidence {round(confidence * 100)}%" if confidence is not None else ""
+    label = STATUS_LABELS[status]
+    if status == "answered" and percent:
+        label = f"{label} · {percent}"
+    tooltip = STATUS_TOOLTIPS[status]
+    if percent and status != "not_found":
+        tooltip += f" Estimated {percent} that the first cited passage answers it."
+    return (f'<div class="qantar-status qantar-status-{status}" title="{esc(tooltip)}">'
+            f"{esc(label)}</div>")
+
+
+def partial_message(answer: dict[str, Any], partial: str, turn: int) -> str:
+    """A streamed assistant message: the badge at once (a hedge is flagged before it is read),
+    then the text so far with its footnotes."""
+    body = answer_markdown(partial, turn, answer.get("citations", []))
+    return f"{status_badge(answer)}\n\n{body}"
+
+
 def answer_message(answer: dict[str, Any], turn: int) -> str:
-    """Full assistant message: the answer with footnotes, then its cited passages."""
-    body = answer_markdown(answer["answer"], turn, answer.get("citations", []))
+    """Full assistant message: status badge, the answer with footnotes, its cited passages."""
+    message = partial_message(answer, answer["answer"], turn)
     sources = sources_html(answer.get("citations", []), turn)
-    return f"{body}\n\n{sources}" if sources else body
+    return f"{message}\n\n{sources}" if sources else message
 
 
 def _segments(length: int, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, list[str]]]:
@@ -244,6 +336,13 @@ li.qantar-source { margin: 0.2rem 0; }
 q.qantar-quote { quotes: none; background: #fff3b0; color: #1f2937; border-radius: 3px;
   padding: 0 2px; }
 .qantar-where { color: var(--body-text-color-subdued); }
+.qantar-status { display: inline-block; font-size: 0.8em; font-weight: 600; line-height: 1.4;
+  border: 1px solid; border-radius: 999px; padding: 0.05rem 0.6rem; margin-bottom: 0.3rem; }
+.qantar-status-answered { background: #e6f4ea; color: #1e5631; border-color: #a3d9b1; }
+.qantar-status-closest { background: #fff4e0; color: #7a4100; border-color: #f5a524; }
+.qantar-status-not_found { background: #f1f3f5; color: #495057; border-color: #ced4da; }
+#qantar-chat [data-testid="bot"]:has(.qantar-status-closest) {
+  border-left: 4px solid #f5a524; }
 """
 
 #: js_on_load of the article panel (runs in the app page and in embeds, no network needed).
@@ -397,6 +496,16 @@ def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
     return history
 
 
+def resolved(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with its annotations evaluated in its signature.
+
+    gr.api reads the return type from ``inspect.signature``; under ``from __future__ import
+    annotations`` that is a string, and the API schema would say "Any" instead of the fields.
+    """
+    fn.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
+    return fn
+
+
 def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -> gr.Blocks:
     """Build the Gradio app (opening or building the index unless a ``bot`` is given)."""
     settings = settings or (bot.settings if bot else Settings())
@@ -405,7 +514,7 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
 
     # ---- API (named endpoints; typed so gradio_client and MCP see real schemas) ----------
 
-    def ask(question: str, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def ask(question: str, history: list[dict[str, Any]] | None = None) -> AnswerDict:
         """Answer a question about the article, with the exact passages that support it.
 
         Args:
@@ -413,15 +522,22 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
             history: Earlier turns as [{"role": "user" | "assistant", "content": str}].
 
         Returns:
-            The answer (markdown with [n] markers), found, and citations with exact quotes.
+            The answer (markdown with [n] markers); found; status: "answered" (the cited
+            passages answer it, found is true), "closest" (a hedge: the article may not answer
+            it directly, the closest passages are quoted, found is false) or "not_found"
+            (no citations); confidence: estimated probability (0-1) that the first cited
+            passage answers; citations with exact quotes and character offsets.
         """
         try:
-            return bot.ask(question, history or []).model_dump()
+            return cast(AnswerDict, bot.ask(question, history or []).model_dump())
         except QuestionError as exc:
             raise gr.Error(str(exc)) from exc
 
     def chat(question: str, history: list[dict[str, Any]] | None = None) -> Iterator[str]:
-        """Stream the answer text as it grows (same answer as /ask, without citations).
+        """Stream the answer text as it grows (same text as /ask's answer, nothing else).
+
+        Plain strings, so every client keeps working: a hedge says in its own words that the
+        article may not answer directly. Use /ask for status, confidence and citations.
 
         Args:
             question: The question, in English.
@@ -463,9 +579,9 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
             return
         words = answer["answer"].split(" ")
         for i in range(1, len(words)):
-            partial = " ".join(words[:i])
-            yield ("", [*chat_value, {"role": "assistant", "content": answer_markdown(
-                partial, turn_no, answer["citations"])}], gr.skip(), gr.skip())
+            partial = partial_message(answer, " ".join(words[:i]), turn_no)
+            yield ("", [*chat_value, {"role": "assistant", "content": partial}],
+                   gr.skip(), gr.skip())
             time.sleep(STREAM_DELAY)
         turns = [*turns, {"question": question, "answer": answer, "error": None}]
         chat_value.append({"role": "assistant", "content": answer_message(answer, turn_no)})
@@ -535,9 +651,9 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
         chatbot.clear(new_conversation, None, [chatbot, turns_state, question_box, article],
                       api_visibility="private")
 
-        gr.api(ask, api_name="ask")
-        gr.api(chat, api_name="chat")
-        gr.api(retrieve, api_name="retrieve")
+        gr.api(resolved(ask), api_name="ask")
+        gr.api(resolved(chat), api_name="chat")
+        gr.api(resolved(retrieve), api_name="retrieve")
 
     demo.queue(default_concurrency_limit=settings.max_concurrency, max_size=settings.max_queue)
     return demo

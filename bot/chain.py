@@ -15,11 +15,37 @@ from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
 
-def make_answerer(settings: Settings, knowledge: Knowledge) -> ExtractiveAnswerer:
-    """Factory for the answer step, keyed by ``settings.answerer``."""
-    if settings.answerer == "extractive":
-        return ExtractiveAnswerer(knowledge)
-    raise ValueError(f"Unknown answerer {settings.answerer!r}")  # pragma: no cover
+def make_answerer(settings: Settings, knowledge: Knowledge, collect: bool = False
+                  ) -> ExtractiveAnswerer:
+    """Factory for the answer step, keyed by ``settings.answerer``.
+
+    ``collect=True`` answers every on-topic question with its best candidate and no
+    decision: that is what ``bot calibrate`` fits the decision on.
+    """
+    from bot.confidence import load_calibration
+
+    if settings.answerer != "extractive":  # pragma: no cover - the setting is a Literal
+        raise ValueError(f"Unknown answerer {settings.answerer!r}")
+    calibration = None if collect else load_calibration(settings.calibration_path)
+    wants_reranker = collect or (
+        calibration is not None and any(f.startswith("rerank") for f in calibration.features)
+    )
+    reranker = make_reranker(settings, required=not collect) if wants_reranker else None
+    return ExtractiveAnswerer(knowledge, calibration, reranker)
+
+
+def make_reranker(settings: Settings, required: bool = True) -> Any:
+    """The packaged cross-encoder; None when switched off (or absent and not required)."""
+    if not settings.reranker:
+        return None
+    from bot.rerank import RerankerUnavailable, load_reranker
+
+    try:
+        return load_reranker(settings.reranker_path)
+    except RerankerUnavailable:
+        if required:
+            raise
+        return None
 
 
 def build_chain(

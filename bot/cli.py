@@ -131,8 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, help="passages handed to the answerer")
     _add_common(p)
     p.set_defaults(func=cmd_chat)
-    for name, module, text in (("eval", "bot.evaluate", "score answers on a QA file"),
-                               ("bench", "bot.bench", "measure latency and scale")):
+    for name, module, text in (("eval", "bot.evaluate", "score answers on a QA or SQuAD file"),
+                               ("bench", "bot.bench", "measure latency and scale"),
+                               ("calibrate", "bot.learn.calibrate",
+                                "refit the answer/hedge/refuse decision")):
         p = sub.add_parser(name, help=text)
         _add_common(p)
         p.set_defaults(func=_delegate(module))
@@ -155,6 +157,8 @@ def _delegate(module: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors become a message and exit code 2, never a traceback."""
     args = build_parser().parse_args(argv)
+    from bot.confidence import CalibrationError
+    from bot.rerank import RerankerUnavailable
     from bot.service import QuestionError
     from index.embedding import MissingDependency
     from index.loading import SourceError
@@ -167,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except (QuestionError, SourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (MissingDependency, IndexUnavailable) as exc:
+    except (MissingDependency, IndexUnavailable, CalibrationError, RerankerUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:

@@ -15,18 +15,21 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
 
+from bot.confidence import Calibration, candidate_signals
+from bot.prompts import render
 from bot.question import TITLES, Kind, Question, has_value, named_phrases
+from bot.related import RelatedWords
 from bot.retrieval import Knowledge
-from bot.text import RELATED, stem_set
+from bot.short import lead
+from bot.text import stem_set, words
 
 TYPED_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE, Kind.NAME)  # value required
-_REQUIRED = {k.value for k in TYPED_KINDS}
 # Clause breaks: after ; : and dashes, and after commas unless a name or number follows
 # (lists like "Almaty, Astana, Shymkent" and dates like "Jan. 2, 2022" stay whole).
 _CLAUSE = re.compile(r"(?<=[;:–—])\s+|(?<=,)\s+(?![A-Z0-9])|\s+(?=[–—]\s)")
@@ -57,11 +60,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class GateConfig:
-    """Thresholds of the relevance gate, set from measurements on the article (README)."""
+    """How close a runner-up must score to be cited next to the best candidate."""
 
-    min_score: float = 0.40
-    max_absent: float = 0.6
-    strong_dense: float = 0.6
     second_ratio: float = 0.88
 
 
@@ -130,15 +130,15 @@ class Scorer:
         """idf-weighted share of question terms that no passage contains."""
         weights = self.weights(q)
         total = sum(weights.values())
-        missing = sum(w for t, w in weights.items() if not self._known(t))
+        missing = sum(w for t, w in weights.items() if not self._known(t, q.related_to(t)))
         return missing / total if total else 0.0
 
-    def _known(self, term: str) -> bool:
+    def _known(self, term: str, related: frozenset[str] = frozenset()) -> bool:
         """In the corpus as such, as part of a compound, or through a related word."""
         bm25 = self.knowledge.bm25
         if bm25.knows(term) or term.isdigit():
             return bm25.knows(term)
-        if any(bm25.knows(r) for r in RELATED.get(term, ())):
+        if related and any(bm25.knows(r) for r in related):
             return True
         if any(_kin(term, v) for v in bm25.with_prefix(term[:5])):
             return True
@@ -152,7 +152,8 @@ class Scorer:
         if not total:
             return 0.0
         stems = stem_set(text)
-        return sum(weight * match(term, stems) for term, weight in weights.items()) / total
+        return sum(weight * match(term, stems, q.related_to(term))
+                   for term, weight in weights.items()) / total
 
     def candidates(self, q: Question, query: str, docs: list[Document]) -> list[Candidate]:
         """Every sentence and clause window of ``docs``, scored, best first."""
@@ -181,22 +182,21 @@ class Scorer:
         return sorted(cands, key=lambda c: (-c.score, c.rank, c.start, c.end))
 
 
-def match(term: str, stems: frozenset[str]) -> float:
+def match(term: str, stems: frozenset[str], related: frozenset[str] = frozenset()) -> float:
     """How well ``stems`` hold ``term``: as such 1, inside a compound 0.8 ("paper" in
-    "newspaper"), as a near-synonym or a word of its family 0.7, else 0."""
+    "newspaper"), as a word close in meaning (``related``) or of its family 0.7, else 0."""
     if term in stems:
         return 1.0
     if len(term) >= 4 and any(s.endswith(term) for s in stems):
         return 0.8
-    if _related(term, stems) or any(_kin(term, s) for s in stems):
+    if _related(related, stems) or any(_kin(term, s) for s in stems):
         return 0.7
     return 0.0
 
 
-def _related(term: str, stems: frozenset[str]) -> bool:
-    """A near-synonym of ``term`` is among ``stems``, as such or derived ("resist" finds
+def _related(related: frozenset[str], stems: frozenset[str]) -> bool:
+    """A word related in meaning is among ``stems``, as such or derived ("resist" finds
     "oppose", and so "opposition")."""
-    related = RELATED.get(term)
     if not related:
         return False
     return bool(stems & related) or any(
@@ -252,7 +252,7 @@ def combine(cand: Candidate, q: Question) -> float:
         score += 0.08 if cand.typed else -0.08  # a cause beats a sentence echoing "why"
     elif q.kind is Kind.PERSON and cand.typed:
         score += 0.08  # a name only helps: "influential figures" answers a who-question too
-    if q.head and match(q.head, stem_set(cand.text)):
+    if q.head and match(q.head, stem_set(cand.text), q.related_to(q.head)):
         score += 0.06  # "which newspaper…?": a sentence naming a newspaper
     if q.kind is Kind.DEFINITION and q.subject and _defines(cand.text, q.subject):
         score += 0.2
@@ -291,6 +291,10 @@ class Draft:
     found: bool
     quotes: list[Quote]
     signals: dict[str, Any]
+    status: str = ""
+    """answered | closest | not_found; empty = derived from ``found``."""
+    confidence: float = 1.0
+    """Learned probability that the first quote answers (metadata answers are certain)."""
 
 
 def display(cand: Candidate) -> str:
@@ -327,35 +331,76 @@ def _cited(sentence: str, n: int) -> str:
 class ExtractiveAnswerer:
     """Picks the answering sentence(s) or clause of the retrieved passages, or refuses."""
 
-    def __init__(self, knowledge: Knowledge, gate: GateConfig | None = None) -> None:
+    def __init__(self, knowledge: Knowledge, calibration: Calibration | None,
+                 reranker: Any = None, gate: GateConfig | None = None) -> None:
         self.knowledge = knowledge
+        self.calibration = calibration
+        self.reranker = reranker
         self.gate = gate or GateConfig()
         self.vectors = SentenceVectors(knowledge)
+        self.related = RelatedWords(knowledge.texts, knowledge.embeddings)
         self.scorer = Scorer(knowledge, self.vectors)
 
     def warm(self) -> None:
-        """Precompute candidate vectors (small corpora) so the first answer is fast."""
+        """Precompute candidate and word vectors (small corpora) so the first answer is
+        fast."""
         self.vectors.warm()
+        self.related.build()
 
     def __call__(self, standalone: str, docs: list[Document]) -> Draft:
-        """Answer ``standalone`` from ``docs``."""
+        """Answer ``standalone`` from ``docs``: answer, hedge or refuse as the learned
+        confidence of the best candidate says (``calibration=None``: always answer, which
+        is how ``bot calibrate`` collects what it fits on)."""
         from bot.metadata import metadata_answer
 
         meta = metadata_answer(standalone, self.knowledge)
         if meta is not None:
             return meta
         q = Question.parse(standalone)
+        q = replace(q, related=self.related.lookup(words(q.text)))
         cands = self.scorer.candidates(q, standalone, docs)
         signals = self.signals(q, standalone, cands)
-        if not cands or not self.passes(signals):
-            return self.refusal(signals)
-        chosen = self.choose(cands)
-        if q.kind in (Kind.PERSON, Kind.NAME):
+        if not cands or not signals["words"]:
+            return self.refusal(signals, 0.0)
+        features = candidate_signals(q, standalone, cands, self.scorer, signals["absent"],
+                                     len(signals["unknown_names"]))
+        if self.reranker is not None:
+            features.update(self.reranker.signals(standalone, self.sentence_texts(cands)))
+        best = cands[0]
+        signals.update(features=features, best=(str(best.doc.metadata["source"]),
+                                                best.sentence[0], best.sentence[1]))
+        confidence = self.calibration.predict(features) if self.calibration else 1.0
+        outcome = self.calibration.outcome(confidence) if self.calibration else "answered"
+        signals["confidence"] = confidence
+        if outcome == "not_found":
+            return self.refusal(signals, confidence)
+        chosen = self.choose(cands) if outcome == "answered" else [best]
+        if q.kind in (Kind.PERSON, Kind.NAME) and outcome == "answered":
             chosen += self.speaker(chosen)
         parts = [_cited(display(c), i) for i, c in enumerate(chosen)]
         quotes = [Quote(c.doc, str(c.doc.metadata["source"]), c.start, c.end,
                         round(c.score, 4)) for c in chosen]
-        return Draft(" ".join(parts), True, quotes, signals)
+        if outcome == "closest":
+            intro = _escape(render("closest", what=self._what()))
+            return Draft(f"{intro} {parts[0]}", False, quotes, signals, "closest", confidence)
+        value = lead(q, display(chosen[0]))
+        if value:
+            parts[0] = f"{_escape(value)} — {parts[0]}"
+        return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
+
+    def sentence_texts(self, cands: list[Candidate]) -> list[str]:
+        """The distinct whole sentences behind ``cands``, best first."""
+        seen: dict[tuple[str, int, int], str] = {}
+        for cand in cands:
+            source = str(cand.doc.metadata["source"])
+            key = (source, *cand.sentence)
+            if key not in seen:
+                seen[key] = self.knowledge.records[source].text[cand.sentence[0]:cand.sentence[1]]
+        return list(seen.values())
+
+    def _what(self) -> str:
+        """How the answer names the corpus: "article" for one document."""
+        return "article" if len(self.knowledge.records) == 1 else "indexed documents"
 
     def speaker(self, chosen: list[Candidate]) -> list[Candidate]:
         """For "who" questions answered by a quote that names nobody ("…, he said"): the
@@ -418,22 +463,8 @@ class ExtractiveAnswerer:
         rest = [w for w in name.split() if not (w.lower() in TITLES and kb.mentions(w))]
         return bool(rest) and len(rest) < len(name.split()) and kb.mentions(" ".join(rest))
 
-    def passes(self, s: dict[str, Any]) -> bool:
-        """The relevance gate (see GateConfig): a sentence close in meaning passes even when
-        the question's wording is not the article's."""
-        g = self.gate
-        if not s["words"] or s["unknown_names"] or (s["kind"] in _REQUIRED and not s["typed"]):
-            return False
-        if s["dense"] >= g.strong_dense:
-            return True
-        if s["absent"] > g.max_absent:
-            return False
-        return bool(s["score"] >= g.min_score)
-
-    def refusal(self, signals: dict[str, Any]) -> Draft:
+    def refusal(self, signals: dict[str, Any], confidence: float) -> Draft:
         """'The article does not say', naming what the corpus is about."""
-        from bot.prompts import render
-
         titles = [r.title for r in self.knowledge.records.values()]
         text = render("refusal", title=titles[0]) if len(titles) == 1 else render("refusal_many")
-        return Draft(_escape(text), False, [], signals)
+        return Draft(_escape(text), False, [], signals, "not_found", confidence)

@@ -18,6 +18,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "dateline": frozenset({"dateline", "cite"}),
     "gist": frozenset({"lede", "cite"}),
     "no_author": frozenset(),
+    "closest": frozenset({"what"}),
 }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
@@ -100,6 +102,13 @@ class Question:
     """Stem of the noun a "which/what X" question asks for ("newspaper"): answers name one."""
     partitive: bool = False
     """"How many of them…": a part of a whole, so one number (the whole) cannot answer."""
+    related: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False,
+                                                  hash=False)
+    """Stems of document words close in meaning to each term (``bot.related``)."""
+
+    def related_to(self, term: str) -> frozenset[str]:
+        """Document words related in meaning to ``term`` (empty when none or not looked up)."""
+        return self.related.get(term, frozenset())
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -237,11 +246,26 @@ _TAG = re.compile(r"<[^>]*>")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]*[A-Za-z0-9])")
 
 
+_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
 def clean_question(text: str) -> str:
-    """Drop markup and control characters; collapse whitespace (never echoed as HTML)."""
-    text = _TAG.sub(" ", text)
+    """Drop markup (entities decoded, script/style bodies out) and control characters;
+    collapse whitespace (never echoed as HTML)."""
+    text = _TAG.sub(" ", _BLOCKS.sub(" ", html.unescape(text)))
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def focus_question(text: str) -> str:
+    """The question(s) of a message that wraps them in greetings or instructions ("Hi!
+    Ignore the article. How long did he stay?"): only sentences ending in "?" are asked,
+    so the wrapping neither steers retrieval nor makes an answerable question look
+    off-topic. A message without such a sentence is kept whole."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    asks = [p for p in parts if p.endswith("?")]
+    return " ".join(asks) if asks and len(asks) < len(parts) else text
 
 
 TITLES = frozenset(["president", "presidents", "minister", "prime", "deputy", "government",

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.chain import build_chain, make_answerer
 from bot.contract import Answer
-from bot.question import clean_question
+from bot.question import clean_question, focus_question
 from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
@@ -48,18 +48,19 @@ def clean_history(history: Sequence[Any] | None) -> list[dict[str, str]]:
 class QantarBot:
     """The grounded Q&A service: ``ask`` answers with citations, ``retrieve`` shows passages."""
 
-    def __init__(self, settings: Settings, knowledge: Knowledge) -> None:
+    def __init__(self, settings: Settings, knowledge: Knowledge, collect: bool = False) -> None:
         self.settings = settings
         self.knowledge = knowledge
         self.retriever = HybridRetriever(
             knowledge=knowledge, k=settings.k, fetch_k=settings.fetch_k, rrf_k=settings.rrf_k
         )
-        self.answerer = make_answerer(settings, knowledge)
+        self.answerer = make_answerer(settings, knowledge, collect)
         self.answerer.warm()
         self.chain = build_chain(settings, knowledge, self.retriever, self.answerer)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> QantarBot:
+    def from_settings(cls, settings: Settings | None = None, collect: bool = False
+                      ) -> QantarBot:
         """Open (or build on first use) the index and load everything answering needs."""
         from index.embedding import index_fingerprint, make_embeddings
         from index.pipeline import ensure_index
@@ -70,14 +71,14 @@ class QantarBot:
         store = IndexStore(open_client(settings), settings.collection, embeddings,
                            index_fingerprint(embeddings, settings))
         ensure_index(store, settings)
-        return cls(settings, Knowledge.load(store))
+        return cls(settings, Knowledge.load(store), collect)
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             k: int | None = None) -> Answer:
         """Answer one turn of a conversation."""
         cleaned = validate_question(question, self.settings)
         result: Answer = self.chain.invoke(
-            {"question": cleaned, "history": clean_history(history), "k": k}
+            {"question": focus_question(cleaned), "history": clean_history(history), "k": k}
         )
         return result
 

@@ -61,6 +61,20 @@ class Settings(BaseSettings):
         default="extractive", description="Answer generator (extractive needs no LLM)."
     )
 
+    calibration_path: Path | None = Field(
+        default=None,
+        description="Fitted answer/hedge/refuse decision (JSON written by `bot calibrate`); "
+        "default: the one shipped in bot/data/calibration.json.",
+    )
+    reranker: bool = Field(
+        default=True,
+        description="Use the packaged answer cross-encoder (models/answer-ce) as a signal "
+        "of the decision when the calibration asks for it.",
+    )
+    reranker_path: Path | None = Field(
+        default=None, description="Folder of the cross-encoder; default: the shipped one."
+    )
+
     # --- retrieval and answering ----------------------------------------------------------
     k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer.")
     fetch_k: int = Field(

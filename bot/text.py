@@ -48,7 +48,9 @@ QUESTION_WORDS = frozenset(
         "regarding", "concerning", "quote", "quoted", "quotes", "quoting", "kinds", "sort",
         "sorts", "types", "detail", "details", "overall", "actually", "basically",
         "generally", "ever", "altogether", "approximately", "roughly", "done", "believe",
-        "believes", "believed", "feel", "feels", "felt", "consider", "considers"
+        "believes", "believed", "feel", "feels", "felt", "consider", "considers",
+        # what short follow-ups add to the previous question ("like what?", "who else?")
+        "else", "example", "examples", "instance", "specifically", "like"
     ]
 )
 

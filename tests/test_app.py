@@ -20,8 +20,9 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 
 import app  # noqa: E402
+from bot.contract import STATUSES, Answer, Citation, Status  # noqa: E402
 from tests import app_fixtures  # noqa: E402
-from tests.app_fixtures import AppServer  # noqa: E402
+from tests.app_fixtures import STATUS_QUESTIONS, AppServer  # noqa: E402
 
 # Shared fixtures (tests/conftest.py belongs to the core; these live in tests/app_fixtures.py).
 app_bot = app_fixtures.app_bot
@@ -107,6 +108,86 @@ def test_article_html_without_citations_shows_first_source() -> None:
             "b.txt": record(source="b.txt", text="Second.")}
     out = app.article_html(recs, [])
     assert "First." in out and "Second." not in out and "<mark" not in out
+
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def status_answer(status: str, confidence: float = 0.82) -> dict[str, Any]:
+    """An /ask-shaped answer of the given status, with markup in every text field."""
+    start = TEXT.index("<script>")
+    cites = [] if status == "not_found" else [citation(1, TEXT[start:start + 27], start)]
+    text = f"Hedge {XSS} [1]." if cites else f"The article does not say {XSS}."
+    return {"answer": text, "found": status == "answered", "status": status,
+            "confidence": confidence, "citations": cites}
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_answer_message_badge_per_status_keeps_escaping(status: Status) -> None:
+    out = app.answer_message(status_answer(status), 2)
+    assert out.startswith(f'<div class="qantar-status qantar-status-{status}" title="')
+    assert out.count('class="qantar-status ') == 1
+    assert app.esc(app.STATUS_LABELS[status]) in out
+    # markup in the answer and in the quote stays text
+    assert "<img" not in out and "<script>" not in out and "&lt;img src=x" in out
+    if status == "not_found":
+        assert "qantar-sources" not in out and "qantar-cite" not in out
+    else:
+        assert "qantar-sources" in out and f'href="#{app.span_id(2, 1)}"' in out
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in out
+
+
+def test_status_badge_texts() -> None:
+    answered = app.status_badge(status_answer("answered", 0.816))
+    assert ">Answered · confidence 82%</div>" in answered
+    closest = app.status_badge(status_answer("closest", 0.31))
+    assert ">Closest passage — the article may not answer this directly</div>" in closest
+    assert "confidence 31% that the first cited passage" in closest  # in the tooltip
+    not_found = app.status_badge(status_answer("not_found", 0.0))
+    assert ">Not in the article</div>" in not_found and "confidence" not in not_found
+
+
+@pytest.mark.parametrize(("answer", "status"), [
+    ({"found": True}, "answered"),  # an answer made before the field existed
+    ({"found": False}, "not_found"),
+    ({"found": True, "status": "closest"}, "closest"),
+    ({"found": False, "status": '"><script>alert(1)</script>'}, "not_found"),
+    ({"found": True, "status": None}, "answered"),
+])
+def test_answer_status_is_always_a_known_value(answer: dict[str, Any], status: str) -> None:
+    assert app.answer_status(answer) == status
+    badge = app.status_badge({"answer": "a", "citations": [], **answer})
+    assert f'class="qantar-status qantar-status-{status}"' in badge and "<script>" not in badge
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (0.5, 0.5), (1, 1.0), (1.7, 1.0), (-0.2, 0.0), (None, None), ("0.9", None),
+    (True, None), (float("nan"), None),
+])
+def test_answer_confidence_is_clamped_or_none(value: object, expected: float | None) -> None:
+    assert app.answer_confidence({"confidence": value}) == expected
+
+
+def test_partial_message_flags_status_while_streaming() -> None:
+    answer = status_answer("closest")
+    partial = app.partial_message(answer, "Hedge <b>", 0)
+    assert partial.startswith('<div class="qantar-status qantar-status-closest"')
+    assert partial.endswith("Hedge &lt;b&gt;") and "qantar-sources" not in partial
+
+
+def test_article_html_highlights_hedge_citations() -> None:
+    s1 = TEXT.index("Tokayev")
+    hedge = {"answer": "Closest: [1]", "found": False, "status": "closest", "confidence": 0.3,
+             "citations": [citation(1, TEXT[s1:s1 + 22], s1)]}
+    out = app.article_html({"doc.txt": record()}, [{"question": "q", "answer": hedge}])
+    assert marks_text(out, "t0-c1") == TEXT[s1:s1 + 22]
+    assert 'id="qantar-src-t0-c1"' in out and "qantar-latest" in out
+
+
+def test_api_types_match_the_contract() -> None:
+    """AnswerDict/CitationDict spell out bot.contract for the API schema: keep them equal."""
+    assert list(app.AnswerDict.__annotations__) == list(Answer.model_fields)
+    assert list(app.CitationDict.__annotations__) == list(Citation.model_fields)
 
 
 def test_segments_cover_text_once() -> None:
@@ -243,9 +324,46 @@ def test_ask_three_turn_conversation(client: Any, app_server: AppServer) -> None
                     {"role": "assistant", "content": answer["answer"]}]
 
 
+def assert_status_consistent(answer: dict[str, Any], server: AppServer) -> None:
+    """status ∈ STATUSES, confidence ∈ [0, 1], answered ⇔ found, citations as the status says."""
+    assert answer["status"] in STATUSES, answer
+    assert isinstance(answer["confidence"], float) and 0.0 <= answer["confidence"] <= 1.0
+    assert (answer["status"] == "answered") is answer["found"], answer
+    if answer["status"] == "not_found":
+        assert answer["citations"] == [] and not re.search(r"\[\d+\]", answer["answer"])
+    elif answer["status"] == "closest":
+        assert answer["citations"], answer  # a hedge quotes the closest passages
+        assert Answer.model_validate(answer).is_consistent()
+        records = server.bot.knowledge.records
+        for c in answer["citations"]:
+            assert c["text"] == records[c["source"]].text[c["start"]:c["end"]]
+    else:
+        assert_grounded(answer, server)
+
+
 @pytest.mark.slow
-def test_chat_streams_growing_text(client: Any) -> None:
-    question = CONVERSATION[0][0]
+@pytest.mark.parametrize("question", STATUS_QUESTIONS + [c[0] for c in CONVERSATION])
+def test_ask_reports_status_and_confidence(client: Any, app_server: AppServer,
+                                           question: str) -> None:
+    answer = client.predict(question=question, history=[], api_name="/ask")
+    assert set(answer) == set(Answer.model_fields)
+    assert_status_consistent(answer, app_server)
+
+
+@pytest.mark.slow
+def test_ask_answered_and_off_topic(client: Any) -> None:
+    akorda = client.predict(question=STATUS_QUESTIONS[0], history=[], api_name="/ask")
+    assert akorda["status"] == "answered" and "two weeks" in akorda["answer"]
+    france = client.predict(question="What is the capital of France?", history=[],
+                            api_name="/ask")
+    assert france["status"] == "not_found" and france["found"] is False
+    assert france["citations"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [CONVERSATION[0][0], *STATUS_QUESTIONS[1:]])
+def test_chat_streams_growing_text(client: Any, question: str) -> None:
+    """Whatever the status, /chat streams the very text /ask returns (a hedge's words too)."""
     job = client.submit(question=question, history=[], api_name="/chat")
     chunks = list(job)
     final = client.predict(question=question, history=[], api_name="/ask")["answer"]
@@ -368,3 +486,8 @@ def test_api_info_lists_named_endpoints(client: Any) -> None:
     assert [p["parameter_name"] for p in named["/retrieve"]["parameters"]] == ["question", "k"]
     # UI events are private: only the three documented endpoints are public
     assert set(named) == {"/ask", "/chat", "/retrieve"}
+    # /ask's return type is spelled out: clients and MCP see status and confidence
+    returns = named["/ask"]["returns"][0]["type"]["properties"]
+    assert returns["status"] == {"enum": list(STATUSES)}
+    assert returns["confidence"] == {"type": "number"}
+    assert set(returns) == set(Answer.model_fields)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests import app_fixtures
-from tests.app_fixtures import AppServer
+from tests.app_fixtures import STATUS_QUESTIONS, AppServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -202,6 +202,79 @@ def test_chat_citation_article_feedback_and_xss(tab: Tab, app_server: AppServer)
         "() => !document.querySelector('#qantar-chat [data-testid=\"bot\"]')")
     assert article.locator("mark").count() == 0
 
+    tab.assert_clean()
+
+
+@dataclass
+class Rendered:
+    """How the page showed one answer: its status (from the badge class) and badge text."""
+
+    status: str
+    badge: str
+    message: Any
+
+
+def rendered_answer(page: Any, question: str, final_text: str) -> Rendered:
+    """Ask ``question`` in the page and wait for the finished answer (its full text, which
+    the streamed partial messages never hold); return what the badge says."""
+    bots = page.locator('#qantar-chat [data-testid="bot"]')
+    before = bots.count()
+    ask(page, question)
+    message = bots.nth(before)
+    message.locator(".qantar-status").wait_for()
+    page.wait_for_function(
+        r"""([el, text]) => el.innerText.replace(/\s+/g, ' ').includes(text)""",
+        arg=[message.element_handle(), " ".join(final_text.split())])
+    badge = message.locator(".qantar-status")
+    assert badge.count() == 1
+    classes = (badge.get_attribute("class") or "").split()
+    status = [c.removeprefix("qantar-status-") for c in classes if c != "qantar-status"]
+    assert len(status) == 1, classes
+    return Rendered(status=status[0], badge=badge.inner_text(), message=message)
+
+
+@pytest.fixture(scope="module")
+def client(app_server: AppServer) -> Any:
+    from gradio_client import Client
+
+    return Client(app_server.url, verbose=False)
+
+
+@pytest.mark.parametrize("question", STATUS_QUESTIONS)
+def test_badge_matches_ask_status(tab: Tab, app_server: AppServer, client: Any,
+                                  question: str) -> None:
+    """The page shows the status /ask returns for the same question (whatever the thresholds):
+    answered with its confidence, a hedge in amber with its passages highlighted, not found
+    plain."""
+    expected = client.predict(question=question, history=[], api_name="/ask")
+    page = tab.page
+    page.goto(app_server.url + "/")
+    page.locator("#qantar-question textarea").wait_for()
+    shown = rendered_answer(page, question, expected["answer"])
+    assert shown.status == expected["status"], (question, shown, expected)
+    badge = shown.message.locator(".qantar-status")
+    assert badge.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    article = page.locator("#qantar-article .qantar-scroll")
+    if expected["status"] == "answered":
+        assert f"confidence {round(expected['confidence'] * 100)}%" in shown.badge
+    elif expected["status"] == "closest":
+        assert "may not answer this directly" in shown.badge
+        assert shown.message.evaluate("e => getComputedStyle(e).borderLeftWidth") == "4px"
+    else:
+        assert shown.badge == "Not in the article"
+    if expected["citations"]:
+        # cited passages under the answer, highlighted in the panel; [1] jumps to its span
+        shown.message.locator(".qantar-sources").wait_for()
+        assert article.locator("mark.qantar-latest").count() >= 1
+        shown.message.locator("sup.qantar-fn a.qantar-cite").first.click()
+        article.locator("mark.qantar-active").first.wait_for()
+        active = "".join(article.locator("mark.qantar-active").all_inner_texts())
+        assert active == expected["citations"][0]["text"]
+    else:
+        assert shown.message.locator(".qantar-sources").count() == 0
+        assert article.locator("mark").count() == 0
+    page.screenshot(path=str(ARTIFACTS / f"app-status-{STATUS_QUESTIONS.index(question)}-"
+                                         f"{expected['status']}.png"))
     tab.assert_clean()
 
 

@@ -86,24 +86,23 @@ def article_settings(base: Any, article: SquadArticle, workdir: Path) -> Any:
     })
 
 
-def article_bots(base: Any, articles: list[SquadArticle]) -> Iterator[tuple[SquadArticle, Any]]:
-    """A fresh bot per article, each over its own temporary index."""
+def article_bots(base: Any, articles: list[SquadArticle], collect: bool = False
+                 ) -> Iterator[tuple[SquadArticle, Any]]:
+    """A fresh bot per article, each over its own temporary index (``collect``: the
+    decision off, as ``bot calibrate`` needs)."""
     from bot.service import QantarBot
 
     for article in articles:
         with tempfile.TemporaryDirectory(prefix="qantar-squad-") as tmp:
             settings = article_settings(base, article, Path(tmp))
-            yield article, QantarBot.from_settings(settings)
+            yield article, QantarBot.from_settings(settings, collect=collect)
 
 
 def score_row(q: SquadQuestion, answer: Any, ms: float) -> dict[str, Any]:
     """One question's outcome, as ``--json`` writes it."""
     found = bool(answer.found)
     cited = any(contains_gold(c.text, q.answers) for c in answer.citations)
-    if q.impossible:
-        right = not found
-    else:
-        right = found and contains_gold(answer.answer, q.answers)
+    right = not found if q.impossible else found and contains_gold(answer.answer, q.answers)
     return {
         "id": q.id, "question": q.question, "impossible": q.impossible,
         "gold": q.answers[:3], "answer": answer.answer, "found": found,

@@ -1,0 +1,152 @@
+"""Learned confidence: how likely the chosen sentence answers the question.
+
+The hand-set relevance gate looked at corpus-wide signals only (best score, share of
+question words the corpus lacks) and did not transfer to documents nobody tuned it on.
+Here the decision looks at the candidate sentence itself: which question terms, names and
+numbers it holds, how far ahead of the runner-up it is, whether retrievers agree, and (when
+the packaged reranker is present) a cross-encoder trained on SQuAD 2.0. A logistic
+regression fitted by ``python -m bot calibrate`` (folds split by document/conversation)
+turns those signals into a probability, and thresholds from the same fit pick one of three
+outcomes: answer, hedge with the closest passage, or not found.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot.question import Kind, Question, named_phrases
+from bot.text import stem_set, words
+
+if TYPE_CHECKING:
+    from bot.extractive import Candidate, Scorer
+
+Outcome = Literal["answered", "closest", "not_found"]
+
+_VALUE_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE, Kind.NAME)
+_YES_NO = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
+                     r"should)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d[\d,.]*")
+
+
+class CalibrationError(RuntimeError):
+    """The calibration file is missing or does not fit the signals this code computes."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted logistic regression over named signals, plus the outcome thresholds."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    answer_at: float
+    hedge_at: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, signals: Mapping[str, float]) -> float:
+        """Probability that the chosen sentence answers (0..1)."""
+        z = self.intercept
+        for name, mu, sd, w in zip(self.features, self.mean, self.scale, self.coef,
+                                   strict=True):
+            z += w * (float(signals.get(name, 0.0)) - mu) / sd
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def outcome(self, confidence: float) -> Outcome:
+        """Answer, hedge with the closest passage, or say nothing relevant was found."""
+        if confidence >= self.answer_at:
+            return "answered"
+        return "closest" if confidence >= self.hedge_at else "not_found"
+
+    def to_json(self) -> str:
+        """The data file ``bot calibrate`` writes (small, human-readable)."""
+        data = {"features": list(self.features), "mean": list(self.mean),
+                "scale": list(self.scale), "coef": list(self.coef),
+                "intercept": self.intercept, "answer_at": self.answer_at,
+                "hedge_at": self.hedge_at, "info": self.info}
+        return json.dumps(data, indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Calibration:
+        """Parse what :meth:`to_json` wrote."""
+        d = json.loads(text)
+        return cls(tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]),
+                   tuple(d["coef"]), float(d["intercept"]), float(d["answer_at"]),
+                   float(d["hedge_at"]), dict(d.get("info", {})))
+
+
+def default_path() -> Path:
+    """The calibration shipped with the package (``bot/data/calibration.json``)."""
+    return Path(str(resources.files("bot").joinpath("data", "calibration.json")))
+
+
+@cache
+def load_calibration(path: Path | None = None) -> Calibration:
+    """The shipped (or given) calibration; a clear error when it is missing or broken."""
+    path = path or default_path()
+    try:
+        return Calibration.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CalibrationError(
+            f"No calibration at {path}: run `python -m bot calibrate` to fit one."
+        ) from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CalibrationError(
+            f"Calibration file {path} is unreadable ({exc}); rerun `python -m bot calibrate`."
+        ) from exc
+
+
+def _share(held: Sequence[bool]) -> float:
+    return sum(held) / len(held) if held else 0.0
+
+
+def candidate_signals(q: Question, query: str, cands: Sequence[Candidate], scorer: Scorer,
+                      absent: float, unknown_names: int) -> dict[str, float]:
+    """What the decision sees about the best candidate ``cands[0]`` (see module doc)."""
+    from bot.extractive import match
+
+    best = cands[0]
+    kb = scorer.knowledge
+    record = kb.records[str(best.doc.metadata["source"])]
+    sentence = record.text[best.sentence[0]:best.sentence[1]]
+    stems = stem_set(sentence)
+    para = stem_set(best.doc.page_content)
+    weights = scorer.weights(q)
+    terms = list(q.terms) or list(weights)
+    top_idf = math.log1p((kb.bm25.n_docs + 0.5) / 0.5) or 1.0
+    missing = [weights.get(t, 0.0) for t in terms if not match(t, stems, q.related_to(t))]
+    others = [c for c in cands if c.sentence != best.sentence]
+    numbers = _NUMBER.findall(query)
+    names = named_phrases(query)
+    low = sentence.lower()
+    return {
+        "score": best.score, "dense": best.dense, "lexical": best.lexical,
+        "dense_top": max(c.dense for c in cands),
+        "margin": best.score - (others[0].score if others else 0.0),
+        "dense_margin": best.dense - max((c.dense for c in others), default=0.0),
+        "rank": float(best.rank),
+        "typed_required": (1.0 if best.typed else -1.0) if q.kind in _VALUE_KINDS else 0.0,
+        "typed_reason": (1.0 if best.typed else -1.0) if q.kind is Kind.REASON else 0.0,
+        "absent": absent, "unknown_names": float(unknown_names > 0),
+        "sent_terms": _share([bool(match(t, stems, q.related_to(t))) for t in terms]),
+        "sent_coverage": scorer.coverage(q, sentence, weights),
+        "para_terms": _share([bool(match(t, para, q.related_to(t))) for t in terms]),
+        "missing_idf": max(missing, default=0.0) / top_idf,
+        "numbers_missing": _share([n not in sentence for n in numbers]) if numbers else 0.0,
+        "names_missing": _share([n.lower() not in low for n in names]) if names else 0.0,
+        "n_terms": math.log1p(len(terms)),
+        "kind_value": float(q.kind in _VALUE_KINDS),
+        "kind_person": float(q.kind is Kind.PERSON),
+        "kind_reason": float(q.kind is Kind.REASON),
+        "kind_yes_no": float(bool(_YES_NO.search(q.text))),
+        "short_question": float(len(words(q.text)) <= 4),
+    }

@@ -1,0 +1,346 @@
+"""``python -m bot calibrate``: fit the answer/hedge/refuse decision on labelled data.
+
+1. Collect: every question of the SQuAD 2.0 training articles (each indexed alone) and of
+   the project's own question files about the article is answered with the decision off;
+   the signals of the best candidate and whether the answer was right are recorded.
+2. Fit: a logistic regression (L2, standardised signals), weighted so that answerable and
+   unanswerable questions, and SQuAD and the article, count equally. Folds are split by
+   document (SQuAD) and by conversation (article files): the reported figures and the
+   thresholds come from out-of-fold predictions, never from rows the model was fitted on.
+3. Thresholds: *answer* where balanced accuracy peaks; *hedge* (quote the closest passage)
+   down to where the closest passage still answers often enough to be worth showing.
+4. Write ``bot/data/calibration.json`` (shipped with the package), a reliability plot and
+   the figures (``docs/calibration.md``). ``--measure FILE`` adds held-out SQuAD points that
+   are only scored, never fitted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.learn.squad import article_bots, contains_gold, load_squad
+
+REPO = Path(__file__).resolve().parents[2]
+EXTERNAL = REPO.parent / "shared" / "eval" / "external"
+DEFAULT_TRAIN = EXTERNAL / "squad2-train-10.json"
+DEFAULT_MEASURE = EXTERNAL / "squad2-complexity.json"
+ARTICLE_SETS = ("qa", "paraphrases", "heldout", "blind", "final", "unseen")
+MIN_HEDGE_PRECISION = 0.25
+
+
+# --- collecting -------------------------------------------------------------------------------
+def traced_draft(bot: Any, question: str, history: list[dict[str, str]]) -> tuple[Any, Any]:
+    """Ask with the decision off and return (answer, the answerer's draft)."""
+    from langchain_core.tracers.context import collect_runs
+
+    from bot.evaluate import _find_output
+
+    with collect_runs() as collector:
+        answer = bot.ask(question, history)
+    return answer, _find_output(collector.traced_runs, "answer")
+
+
+def _row(group: str, origin: str, answerable: bool, right: bool, draft: Any) -> dict[str, Any]:
+    features = (draft.signals or {}).get("features") if draft is not None else None
+    return {"group": group, "origin": origin, "answerable": answerable,
+            "label": int(answerable and right), "features": features}
+
+
+def collect_squad(path: Path, base: Any, origin: str) -> list[dict[str, Any]]:
+    """Signals and labels for every question of a SQuAD file (decision off)."""
+    from tqdm import tqdm
+
+    articles = load_squad(path)
+    rows = []
+    total = sum(len(a.questions) for a in articles)
+    with tqdm(total=total, unit="q", desc=f"collect {path.name}", file=sys.stderr) as bar:
+        for article, bot in article_bots(base, articles, collect=True):
+            for q in article.questions:
+                answer, draft = traced_draft(bot, q.question, [])
+                right = answer.found and contains_gold(answer.answer, q.answers)
+                rows.append(_row(f"squad:{article.title}", origin, not q.impossible, right,
+                                 draft))
+                bar.update(1)
+    return rows
+
+
+def collect_article(files: Iterable[Path], base: Any) -> list[dict[str, Any]]:
+    """Signals and labels for the article's question files, conversations in order."""
+    from bot.evaluate import expect_met, load_qa, span_holds
+    from bot.service import QantarBot
+
+    bot = QantarBot.from_settings(base, collect=True)
+    sources = {s: r.text for s, r in bot.knowledge.records.items()}
+    rows = []
+    for path in files:
+        for conv in load_qa(path):
+            history: list[dict[str, str]] = []
+            for turn in conv.turns:
+                answer, draft = traced_draft(bot, turn.q, history)
+                right = answer.found and not expect_met(answer.answer, turn.expect)
+                if right and turn.evidence:
+                    right = any(span_holds(c.source, c.start, c.end, c.text, turn.evidence,
+                                           sources) for c in answer.citations)
+                rows.append(_row(f"{path.stem}:{conv.id}", "article", turn.answerable,
+                                 bool(right), draft))
+                history += [{"role": "user", "content": turn.q},
+                            {"role": "assistant", "content": answer.answer}]
+    return rows
+
+
+# --- fitting ----------------------------------------------------------------------------------
+def design(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> np.ndarray:
+    """The signal matrix, one row per question, columns in ``names`` order."""
+    return np.array([[float(r["features"].get(n, 0.0)) for n in names] for r in rows])
+
+
+def balance_weights(rows: Sequence[dict[str, Any]]) -> np.ndarray:
+    """Each origin weighs the same, and within it answerable and unanswerable halves."""
+    weights = np.zeros(len(rows))
+    origins = sorted({r["origin"] for r in rows})
+    for origin in origins:
+        for answerable in (True, False):
+            idx = [i for i, r in enumerate(rows)
+                   if r["origin"] == origin and r["answerable"] is answerable]
+            if idx:
+                weights[idx] = 1.0 / (len(idx) * 2 * len(origins))
+    return weights * len(rows)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1.0
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Weighted L2 logistic regression on standardised columns: (mean, scale, coef, b)."""
+    from scipy.optimize import minimize
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    total = w.sum()
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        coef, b = theta[:-1], theta[-1]
+        logits = z @ coef + b
+        p = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        eps = 1e-12
+        nll = -np.sum(w * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))) / total
+        grad_logit = w * (p - y) / total
+        grad = np.append(z.T @ grad_logit + l2 * coef / total, grad_logit.sum())
+        return float(nll + 0.5 * l2 * coef @ coef / total), grad
+
+    result = minimize(loss, np.zeros(z.shape[1] + 1), jac=True, method="L-BFGS-B")
+    return mean, scale, result.x[:-1], float(result.x[-1])
+
+
+def predict(model: tuple[np.ndarray, np.ndarray, np.ndarray, float], x: np.ndarray
+            ) -> np.ndarray:
+    """Probabilities from a fitted model."""
+    mean, scale, coef, b = model
+    return 1.0 / (1.0 + np.exp(-np.clip(((x - mean) / scale) @ coef + b, -30, 30)))
+
+
+def group_folds(groups: Sequence[str], k: int) -> list[np.ndarray]:
+    """Row indexes of ``k`` folds; every group (document/conversation) in exactly one."""
+    order = sorted(set(groups))
+    fold_of = {g: i % k for i, g in enumerate(order)}
+    return [np.array([i for i, g in enumerate(groups) if fold_of[g] == f]) for f in range(k)]
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Sequence[str], k: int
+                ) -> np.ndarray:
+    """Each row predicted by a model fitted without its document/conversation."""
+    oof = np.zeros(len(y))
+    for test in group_folds(groups, k):
+        train = np.setdiff1d(np.arange(len(y)), test)
+        oof[test] = predict(fit_logistic(x[train], y[train], w[train]), x[test])
+    return oof
+
+
+def auc(y: np.ndarray, p: np.ndarray) -> float | None:
+    """ROC AUC (rank statistic; ties count half)."""
+    from scipy.stats import rankdata
+
+    pos, neg = int(y.sum()), int(len(y) - y.sum())
+    if not pos or not neg:
+        return None
+    ranks = rankdata(p)
+    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def decision_accuracy(rows: Sequence[dict[str, Any]], p: np.ndarray, w: np.ndarray, t: float
+                      ) -> dict[str, float]:
+    """Answerable right when answered with a right answer; unanswerable when refused."""
+    ans = np.array([r["answerable"] for r in rows])
+    lab = np.array([r["label"] for r in rows])
+    answered = p >= t
+    has = float(np.sum(w[ans] * (answered[ans] & (lab[ans] == 1))) / max(w[ans].sum(), 1e-9))
+    no = float(np.sum(w[~ans] * ~answered[~ans]) / max(w[~ans].sum(), 1e-9))
+    return {"has_answer": has, "no_answer": no, "balanced": (has + no) / 2}
+
+
+def choose_thresholds(rows: Sequence[dict[str, Any]], p: np.ndarray, w: np.ndarray
+                      ) -> tuple[float, float]:
+    """Answer threshold: best balanced accuracy; hedge: lowest threshold at which the
+    closest passage (in the band below the answer threshold) is right often enough."""
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    answer_at = float(max(grid, key=lambda t: decision_accuracy(rows, p, w, t)["balanced"]))
+    lab = np.array([r["label"] for r in rows])
+    hedge_at = answer_at
+    for t in sorted((g for g in grid if g < answer_at), reverse=True):
+        band = (p >= t) & (p < answer_at)
+        if w[band].sum() and np.sum(w[band] * lab[band]) / w[band].sum() < MIN_HEDGE_PRECISION:
+            break
+        hedge_at = float(t)
+    return answer_at, hedge_at
+
+
+def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """Per confidence bin: mean predicted, observed share right, count."""
+    out = []
+    edges = np.linspace(0, 1, bins + 1)
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        idx = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
+        if idx.any():
+            out.append({"lo": float(lo), "hi": float(hi), "predicted": float(p[idx].mean()),
+                        "observed": float(y[idx].mean()), "n": int(idx.sum())})
+    return out
+
+
+# --- reporting --------------------------------------------------------------------------------
+def plot_reliability(curves: dict[str, list[dict[str, float]]], path: Path) -> None:
+    """Predicted confidence against observed accuracy, one line per data set."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="perfectly calibrated")
+    for name, points in curves.items():
+        ax.plot([b["predicted"] for b in points], [b["observed"] for b in points], marker="o",
+                label=name)
+    ax.set_xlabel("predicted confidence")
+    ax.set_ylabel("observed share of right answers")
+    ax.set_title("Reliability of the answer confidence")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``bot calibrate``."""
+    parser.add_argument("--train", type=Path, default=DEFAULT_TRAIN,
+                        help="SQuAD 2.0 file to fit on (default: squad2-train-10.json)")
+    parser.add_argument("--qa", type=Path, nargs="*", default=None,
+                        help="article question files to fit on (default: tests/data/"
+                        f"{{{','.join(ARTICLE_SETS)}}}.jsonl)")
+    parser.add_argument("--measure", type=Path, default=DEFAULT_MEASURE,
+                        help="held-out SQuAD file: scored for the report, never fitted")
+    parser.add_argument("--rows", type=Path, default=REPO / "artifacts" / "calibration-rows.json",
+                        help="cache of collected signals (reused with --reuse)")
+    parser.add_argument("--reuse", action="store_true", help="refit on the cached rows")
+    parser.add_argument("--folds", type=int, default=5, help="group folds (default 5)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="calibration file to write (default: bot/data/calibration.json)")
+    parser.add_argument("--docs", type=Path, default=REPO / "docs",
+                        help="where the reliability plot and figures go")
+
+
+def collect_all(args: argparse.Namespace, base: Any) -> dict[str, list[dict[str, Any]]]:
+    """Collected rows per purpose: ``fit`` and ``measure`` (held out)."""
+    qa_files = args.qa or [REPO / "tests" / "data" / f"{n}.jsonl" for n in ARTICLE_SETS]
+    fit = collect_squad(args.train, base, "squad") + collect_article(qa_files, base)
+    measure = collect_squad(args.measure, base, "squad") if args.measure.exists() else []
+    return {"fit": fit, "measure": measure}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Collect (or reuse), fit, choose thresholds, write the calibration and the report."""
+    from bot.confidence import Calibration, default_path
+    from bot.settings import Settings
+
+    if not args.reuse and not args.train.exists():
+        print(f"error: training file {args.train} not found", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    if args.reuse and args.rows.exists():
+        data = json.loads(args.rows.read_text(encoding="utf-8"))
+    else:
+        overrides = {"data_dir": args.data_dir} if args.data_dir else {}
+        data = collect_all(args, Settings(**overrides))
+        args.rows.parent.mkdir(parents=True, exist_ok=True)
+        args.rows.write_text(json.dumps(data), encoding="utf-8")
+    fit_rows = [r for r in data["fit"] if r["features"]]
+    names = sorted(fit_rows[0]["features"])
+    x, y = design(fit_rows, names), np.array([r["label"] for r in fit_rows], dtype=float)
+    w = balance_weights(fit_rows)
+    groups = [r["group"] for r in fit_rows]
+    oof = out_of_fold(x, y, w, groups, args.folds)
+    answer_at, hedge_at = choose_thresholds(fit_rows, oof, w)
+    model = fit_logistic(x, y, w)
+    report = fit_report(fit_rows, oof, w, answer_at, hedge_at, data["measure"], model, names)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    mean, scale, coef, b = model
+    calibration = Calibration(tuple(names), tuple(map(float, mean)), tuple(map(float, scale)),
+                              tuple(map(float, coef)), b, answer_at, hedge_at,
+                              {"fitted_on": report["fitted_on"], "oof": report["oof"]})
+    out = args.out or default_path()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(calibration.to_json() + "\n", encoding="utf-8")
+    plot_reliability(report["curves"], args.docs / "reliability.png")
+    (args.docs / "calibration.json").write_text(json.dumps(report, indent=1) + "\n",
+                                                encoding="utf-8")
+    print(render_report(report, out))
+    return 0
+
+
+def fit_report(rows: Sequence[dict[str, Any]], oof: np.ndarray, w: np.ndarray,
+               answer_at: float, hedge_at: float, measure: Sequence[dict[str, Any]],
+               model: tuple[np.ndarray, np.ndarray, np.ndarray, float], names: Sequence[str]
+               ) -> dict[str, Any]:
+    """Out-of-fold figures per origin, and held-out figures on the measure file."""
+    y = np.array([r["label"] for r in rows], dtype=float)
+    report: dict[str, Any] = {
+        "fitted_on": {o: sum(1 for r in rows if r["origin"] == o)
+                      for o in sorted({r["origin"] for r in rows})},
+        "answer_at": answer_at, "hedge_at": hedge_at, "oof": {}, "curves": {},
+        "coef": dict(zip(names, map(float, model[2]), strict=True)),
+    }
+    for origin in report["fitted_on"]:
+        idx = np.array([r["origin"] == origin for r in rows])
+        sub = [r for r in rows if r["origin"] == origin]
+        report["oof"][origin] = {"auc": auc(y[idx], oof[idx]),
+                                 **decision_accuracy(sub, oof[idx], np.ones(len(sub)),
+                                                     answer_at)}
+        report["curves"][f"{origin} (out of fold)"] = reliability(y[idx], oof[idx])
+    held = [r for r in measure if r["features"]]
+    if held:
+        xh = design(held, names)
+        yh = np.array([r["label"] for r in held], dtype=float)
+        ph = predict(model, xh)
+        report["held_out"] = {"auc": auc(yh, ph), "n": len(held),
+                              **decision_accuracy(held, ph, np.ones(len(held)), answer_at)}
+        report["curves"]["SQuAD complexity (held out)"] = reliability(yh, ph)
+    return report
+
+
+def render_report(report: dict[str, Any], out: Path) -> str:
+    """What ``bot calibrate`` prints."""
+    lines = [f"Wrote {out}: answer at confidence >= {report['answer_at']:.2f}, hedge at "
+             f">= {report['hedge_at']:.2f} (fitted on {report['fitted_on']})"]
+    for name, figs in {**report["oof"], "held-out": report.get("held_out")}.items():
+        if figs:
+            auc_text = "n/a" if figs["auc"] is None else f"{figs['auc']:.3f}"
+            lines.append(f"  {name:<10} AUC {auc_text}  has-answer {figs['has_answer']:.3f}"
+                         f"  no-answer {figs['no_answer']:.3f}")
+    return "\n".join(lines)

@@ -1,0 +1,87 @@
+"""Words of the documents related in meaning to a question's words (MiniLM, no word lists).
+
+Readers ask in their own words ("arms" for "weapons", "detained" for "arrested"). Instead
+of a hand-made synonym table, which only ever knows the vocabulary it was written for,
+every content word the documents use is embedded once (at load time, cached per process)
+and a question word is related to the documents' words whose MiniLM vectors are close.
+Matching a related word counts less than the word itself (see ``extractive.match``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
+
+MIN_SIMILARITY = 0.62
+TOP = 3
+MAX_VOCABULARY = 20_000
+
+
+class RelatedWords:
+    """Nearest document words (as stems) for question words, by MiniLM cosine."""
+
+    def __init__(self, texts: Iterable[str], embeddings: Embeddings,
+                 min_similarity: float = MIN_SIMILARITY, top: int = TOP) -> None:
+        self.embeddings = embeddings
+        self.min_similarity = min_similarity
+        self.top = top
+        self.surface = _surface_forms(texts)
+        self._stems: list[str] = []
+        self._matrix: np.ndarray | None = None
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def build(self) -> None:
+        """Embed the documents' words once (a small corpus takes about a second)."""
+        if self._matrix is not None:
+            return
+        self._stems = list(self.surface)
+        if not self._stems:
+            self._matrix = np.zeros((0, 1), dtype=np.float32)
+            return
+        vectors = np.asarray(self.embeddings.embed_documents(
+            [self.surface[s] for s in self._stems]), dtype=np.float32)
+        self._matrix = _unit(vectors)
+
+    def lookup(self, question_words: Iterable[str]) -> dict[str, frozenset[str]]:
+        """Stem of each question word -> stems of the closest document words (not itself)."""
+        self.build()
+        wanted = {stem(w): w for w in question_words
+                  if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 2
+                  and not w[:1].isdigit()}
+        missing = [s for s in wanted if s not in self._cache]
+        if missing and self._matrix is not None and len(self._stems):
+            vectors = _unit(np.asarray(self.embeddings.embed_documents(
+                [wanted[s] for s in missing]), dtype=np.float32))
+            sims = vectors @ self._matrix.T
+            for term, row in zip(missing, sims, strict=True):
+                order = np.argsort(-row)[:self.top + 1]
+                self._cache[term] = frozenset(
+                    self._stems[i] for i in order
+                    if row[i] >= self.min_similarity and self._stems[i] != term
+                )
+        return {s: self._cache.get(s, frozenset()) for s in wanted}
+
+
+def _surface_forms(texts: Iterable[str]) -> dict[str, str]:
+    """The most frequent spelling of each content stem, for the commonest stems."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        for w in words(text):
+            if w not in STOPWORDS and len(w) > 2 and not w[:1].isdigit():
+                counts[(stem(w), w)] += 1
+    best: dict[str, tuple[int, str]] = {}
+    for (s, w), n in counts.items():
+        if s not in best or n > best[s][0]:
+            best[s] = (n, w)
+    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:MAX_VOCABULARY]
+    return {s: w for s, (_, w) in ranked}
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)

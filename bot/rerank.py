@@ -1,0 +1,51 @@
+"""The answer cross-encoder as a signal of the decision (and a tie-breaker of the choice).
+
+A MiniLM cross-encoder trained here on SQuAD 2.0 sentences (``models/answer-ce``, see its
+MODEL_CARD.md) reads question and sentence together, so it sees what word overlap cannot:
+whether the sentence actually says what is asked. It scores only the few best distinct
+sentences, which keeps an answer within the latency budget on a laptop CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = REPO / "models" / "answer-ce"
+
+
+class RerankerUnavailable(RuntimeError):
+    """The cross-encoder's files are missing: say where they were looked for."""
+
+
+class Reranker:
+    """Cross-encoder probabilities for the top distinct sentences of a candidate list."""
+
+    def __init__(self, score: Callable[[str, list[str]], np.ndarray], top: int = 5) -> None:
+        self.score = score
+        self.top = top
+
+    def signals(self, question: str, sentences: Sequence[str]) -> dict[str, float]:
+        """``rerank_best``: probability for the chosen sentence ``sentences[0]``;
+        ``rerank_top``: the best probability among the top distinct sentences;
+        ``rerank_agree``: both are the same sentence."""
+        probs = np.asarray(self.score(question, list(sentences[:self.top])), dtype=np.float64)
+        return {"rerank_best": float(probs[0]), "rerank_top": float(probs.max()),
+                "rerank_agree": float(int(np.argmax(probs)) == 0)}
+
+
+def load_reranker(path: Path | None = None) -> Reranker:
+    """The shipped cross-encoder (or the one at ``path``), loaded once per process."""
+    folder = Path(path) if path else DEFAULT_PATH
+    if not (folder / "config.json").exists():
+        raise RerankerUnavailable(
+            f"The answer cross-encoder is not at {folder}. Reinstall from a full checkout, "
+            "set QANTAR_RERANKER_PATH to its folder, or retrain it with "
+            "`python -m bot.learn.train_reranker --out models/answer-ce`."
+        )
+    from bot.learn.reranker_model import load_reranker as load_model
+
+    return Reranker(load_model(folder))

@@ -1,0 +1,94 @@
+"""The short answer a value question asks for, taken verbatim from the quoted sentence.
+
+"How many weapons were stolen?" deserves "Over 3,000 weapons — …quote… [1]" rather than a
+sentence to read through. The value is cut out of the cited sentence itself (never made up),
+so the quote that follows proves it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.question import _MONTHS, _NUMBER_WORDS, VALUE_PATTERNS, Kind, Question
+from bot.text import stem, words
+
+_QUALIFIER = (r"(?:(?:over|more than|about|around|nearly|almost|at least|some|up to|roughly|"
+              r"approximately|less than|fewer than|only|just)\s+)?")
+_AMOUNT = (rf"{_QUALIFIER}(?:\$\s?|US\$\s?|€\s?|£\s?)?(?:\d[\d,.]*|(?:{_NUMBER_WORDS})"
+           r"(?:[\s-](?:hundred|thousand|million|billion))?)"
+           r"(?:\s*(?:%|percent|per cent)|\s+(?:hundred|thousand|million|billion|"
+           r"trillion)(?:s)?)?")
+_NUMBER = re.compile(rf"\b{_AMOUNT}", re.IGNORECASE)
+_DATE = re.compile(
+    rf"\b(?:(?:early|late|mid-?)\s*)?(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?|"
+    rf"\d{{1,2}}\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?|(?:{_MONTHS})\.?\s+(?:of\s+)?\d{{4}}|"
+    rf"(?:1[89]|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_CAP_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w’'-]*)*")
+_MIN_SENTENCE = 60
+
+
+def short_value(q: Question, text: str) -> str | None:
+    """The value ``q`` asks for as it appears in ``text``, or None."""
+    finder = {Kind.NUMBER: _number, Kind.DATE: _date, Kind.DURATION: _duration,
+              Kind.PLACE: _place, Kind.PERSON: _person, Kind.NAME: _person}.get(q.kind)
+    value = finder(q, text) if finder else None
+    if not value:
+        return None
+    value = value.strip(" ,;:")
+    return value[:1].upper() + value[1:]
+
+
+def lead(q: Question, quote: str) -> str | None:
+    """The short answer to put before ``quote``, when it adds something (not when the quote
+    is short or already opens with it)."""
+    value = short_value(q, quote)
+    if not value or len(quote) < _MIN_SENTENCE:
+        return None
+    if quote.lstrip("…“\"").lower().startswith(value.lower()):
+        return None
+    return value
+
+
+def _number(q: Question, text: str) -> str | None:
+    matches = [m for m in _NUMBER.finditer(text) if re.search(r"\d|[a-z]", m.group(0))]
+    if q.counted and q.counted != ("old",):
+        for m in matches:
+            following = words(text[m.end():])[:4]
+            for i, word in enumerate(following):
+                if stem(word) in q.counted:
+                    tail = re.search(
+                        r"^(?:\W*\w+){" + str(i + 1) + r"}", text[m.end():])
+                    return m.group(0) + (tail.group(0) if tail else "")
+        return None
+    return matches[0].group(0) if matches else None
+
+
+def _date(q: Question, text: str) -> str | None:
+    m = _DATE.search(text)
+    return m.group(0) if m else None
+
+
+def _duration(q: Question, text: str) -> str | None:
+    m = VALUE_PATTERNS[Kind.DURATION].search(text)
+    return m.group(0) if m else None
+
+
+def _place(q: Question, text: str) -> str | None:
+    asked = {w.lower() for w in words(q.text)}
+    for m in VALUE_PATTERNS[Kind.PLACE].finditer(re.sub(r"\([^()]*\)", " ", text)):
+        run = _CAP_RUN.match(m.group(0), m.group(0).rfind(" ") + 1)
+        name = run.group(0) if run else ""
+        if name and name.lower() not in asked:
+            rest = _CAP_RUN.match(text, text.find(name)) if name in text else None
+            return rest.group(0) if rest else name
+    return None
+
+
+def _person(q: Question, text: str) -> str | None:
+    asked = {w.lower() for w in words(q.text)}
+    for m in VALUE_PATTERNS[Kind.PERSON].finditer(text):
+        if not {w.lower() for w in words(m.group(0))} <= asked:
+            return m.group(0)
+    return None

@@ -1,0 +1,215 @@
+"""The learned decision: calibration file, fitting helpers, SQuAD scoring, short answers,
+and ``bot eval --squad`` / ``bot calibrate`` end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.confidence import Calibration, CalibrationError, load_calibration
+from bot.learn import calibrate
+from bot.learn.squad import contains_gold, load_squad, normalise_answer
+from bot.question import Question
+from bot.short import lead, short_value
+
+DATA = Path(__file__).parent / "data"
+MINI = DATA / "squad-mini.json"
+
+
+def calibration(**kw: float) -> Calibration:
+    return Calibration(("a", "b"), (0.0, 0.0), (1.0, 1.0), (2.0, -1.0), 0.0,
+                       kw.get("answer_at", 0.6), kw.get("hedge_at", 0.3))
+
+
+# --- the calibration file ---------------------------------------------------------------------
+def test_prediction_follows_the_signs_of_the_weights() -> None:
+    cal = calibration()
+    assert cal.predict({"a": 1.0}) > cal.predict({"a": 0.0}) > cal.predict({"a": -1.0})
+    assert cal.predict({"b": 1.0}) < cal.predict({"b": 0.0})
+    assert 0.0 < cal.predict({"a": 1e6}) <= 1.0
+
+
+def test_three_outcomes_from_the_thresholds() -> None:
+    cal = calibration(answer_at=0.6, hedge_at=0.3)
+    assert cal.outcome(0.6) == "answered"
+    assert cal.outcome(0.45) == "closest"
+    assert cal.outcome(0.1) == "not_found"
+
+
+def test_calibration_round_trips_through_json() -> None:
+    cal = calibration()
+    again = Calibration.from_json(cal.to_json())
+    assert again == cal
+
+
+def test_missing_or_broken_calibration_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(CalibrationError, match="bot calibrate"):
+        load_calibration(tmp_path / "nope.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", encoding="utf-8")
+    with pytest.raises(CalibrationError, match="bot calibrate"):
+        load_calibration(broken)
+
+
+def test_shipped_calibration_is_sane() -> None:
+    cal = load_calibration()
+    assert 0 < cal.hedge_at <= cal.answer_at < 1
+    assert len(cal.features) == len(cal.coef) == len(cal.mean) == len(cal.scale)
+    assert all(s > 0 for s in cal.scale)
+    assert cal.info["fitted_on"]["squad"] > 1000 and cal.info["fitted_on"]["article"] > 100
+
+
+def test_every_signal_the_calibration_uses_is_computed(real_bot: object) -> None:
+    from bot.evaluate import _find_output
+
+    from langchain_core.tracers.context import collect_runs
+
+    with collect_runs() as runs:
+        real_bot.ask("How long did Tokayev stay in the Akorda?")  # type: ignore[attr-defined]
+    draft = _find_output(runs.traced_runs, "answer")
+    computed = set(draft.signals["features"])
+    assert set(load_calibration().features) <= computed
+
+
+# --- fitting ----------------------------------------------------------------------------------
+def synthetic_rows(n: int = 400, seed: int = 0) -> list[dict[str, object]]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        answerable = bool(i % 3)
+        label = int(answerable and rng.random() < 0.8)
+        rows.append({"group": f"g{i % 12}", "origin": "squad" if i % 2 else "article",
+                     "answerable": answerable, "label": label,
+                     "features": {"signal": label * 2.0 + rng.normal(), "noise": rng.normal()}})
+    return rows
+
+
+def test_fitted_model_separates_and_folds_keep_groups_apart() -> None:
+    rows = synthetic_rows()
+    names = ["noise", "signal"]
+    x = calibrate.design(rows, names)
+    y = np.array([r["label"] for r in rows], dtype=float)
+    w = calibrate.balance_weights(rows)
+    groups = [str(r["group"]) for r in rows]
+    folds = calibrate.group_folds(groups, 4)
+    seen = [{groups[i] for i in fold} for fold in folds]
+    assert all(not (a & b) for i, a in enumerate(seen) for b in seen[i + 1:])
+    assert sum(len(f) for f in folds) == len(rows)
+    oof = calibrate.out_of_fold(x, y, w, groups, 4)
+    assert calibrate.auc(y, oof) > 0.85
+    model = calibrate.fit_logistic(x, y, w)
+    assert model[2][names.index("signal")] > abs(model[2][names.index("noise")])
+
+
+def test_weights_balance_origins_and_answerability() -> None:
+    rows = synthetic_rows()
+    w = calibrate.balance_weights(rows)
+    for origin in ("squad", "article"):
+        for answerable in (True, False):
+            part = sum(w[i] for i, r in enumerate(rows)
+                       if r["origin"] == origin and r["answerable"] is answerable)
+            assert part == pytest.approx(len(rows) / 4)
+
+
+def test_thresholds_hedge_below_answer() -> None:
+    rows = synthetic_rows()
+    p = np.array([0.9 if r["label"] else (0.4 if r["answerable"] else 0.1) for r in rows])
+    answer_at, hedge_at = calibrate.choose_thresholds(rows, p, calibrate.balance_weights(rows))
+    assert 0.1 < answer_at <= 0.9 and hedge_at <= answer_at
+
+
+def test_reliability_bins_cover_every_prediction() -> None:
+    y = np.array([0, 1, 1, 0, 1.0])
+    p = np.array([0.05, 0.95, 0.5, 0.5, 1.0])
+    bins = calibrate.reliability(y, p)
+    assert sum(b["n"] for b in bins) == len(y)
+
+
+# --- SQuAD scoring ----------------------------------------------------------------------------
+def test_squad_normalisation_and_containment() -> None:
+    assert normalise_answer("The  “Quick”, brown fox!") == "quick brown fox"
+    assert contains_gold("It was built in 1871 on a headland.", ["1871"])
+    assert not contains_gold("It was built in 18712.", ["1871"])
+    assert not contains_gold("anything", [])
+
+
+def test_squad_file_is_parsed() -> None:
+    articles = load_squad(MINI)
+    assert [len(a.questions) for a in articles] == [9, 6]
+    assert sum(q.impossible for a in articles for q in a.questions) == 5
+    assert articles[0].text().startswith("Lighthouse of Brenmoor\n\n")
+
+
+# --- short answers ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("question", "text", "value"), [
+    ("How many weapons were stolen?",
+     "Over 3,000 weapons were stolen from police stations across the country.",
+     "Over 3,000 weapons"),
+    ("When did the protests begin?",
+     "The protests broke out on Jan. 2, 2022 in the western town of Zhanaozen.", "Jan. 2, 2022"),
+    ("Where did the protests begin?",
+     "The protests broke out on Jan. 2, 2022 in the western town of Zhanaozen.", "Zhanaozen"),
+    ("How long did he stay there?",
+     "He said that he stayed for two weeks in the official residence.", "Two weeks"),
+    ("Who designed the tower?",
+     "The tower is 34 metres tall and was designed by the engineer Ada Lindqvist.",
+     "Ada Lindqvist"),
+    ("What is the tower made of?", "The tower is built of local granite blocks.", None),
+])
+def test_short_value_is_cut_from_the_sentence(question: str, text: str, value: str | None
+                                              ) -> None:
+    got = short_value(Question.parse(question), text)
+    assert got == value
+    if got:
+        assert got.lower() in text.lower()
+
+
+def test_no_lead_when_the_quote_opens_with_the_value() -> None:
+    q = Question.parse("How long did he stay?")
+    assert lead(q, "Two weeks later he stayed in the official residence of the Akorda.") is None
+    assert lead(q, "He stayed two weeks.") is None  # short quote: the value is in plain sight
+
+
+# --- end to end -------------------------------------------------------------------------------
+def run_cli(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QANTAR_DATA_DIR": str(tmp / "data"), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True,
+                          text=True, env=env, timeout=900)
+
+
+@pytest.mark.slow
+def test_eval_squad_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "squad.json"
+    done = run_cli("eval", "--squad", str(MINI), "--json", str(out), tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "has-answer accuracy" in done.stdout and "no-answer accuracy" in done.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["summary"]["questions"] == 15 and report["summary"]["errors"] == 0
+    for row in report["rows"]:
+        assert row["status"] in ("answered", "closest", "not_found")
+        assert row["found"] == (row["status"] == "answered")
+        assert 0 <= row["confidence"] <= 1
+    assert report["summary"]["has_answer"] >= 0.5  # plain questions on a tiny document
+    bad = run_cli("eval", "--squad", str(tmp_path / "missing.json"), tmp=tmp_path)
+    assert bad.returncode == 2 and "not found" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_calibrate_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "calibration.json"
+    done = run_cli("calibrate", "--train", str(MINI), "--qa", str(DATA / "qa.jsonl"),
+                   "--measure", str(MINI), "--folds", "3", "--out", str(out),
+                   "--rows", str(tmp_path / "rows.json"), "--docs", str(tmp_path / "docs"),
+                   tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    cal = load_calibration(out)
+    assert 0 < cal.hedge_at <= cal.answer_at < 1
+    assert (tmp_path / "docs" / "reliability.png").stat().st_size > 1000
+    report = json.loads((tmp_path / "docs" / "calibration.json").read_text(encoding="utf-8"))
+    assert report["fitted_on"] == {"article": 20, "squad": 15}
