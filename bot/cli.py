@@ -67,6 +67,9 @@ def _print_answer(answer: Any, as_json: bool) -> None:
     print(answer.answer)
     for c in answer.citations:
         print(f"  [{c.n}] {c.title} @{c.start}-{c.end}: “{c.text}”")
+    label = {"answered": "answered", "closest": "closest passage, may not answer",
+             "not_found": "not found"}[answer.status]
+    print(f"  ({label}; confidence {answer.confidence:.0%})")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

@@ -32,6 +32,9 @@ _LIST_PLACE = re.compile(r",\s+([A-Z][\w’'-]+)(?=,|\s+and\b)")
 _PERSONAL = {"he": "", "him": "", "she": "", "his": "’s", "hers": "’s"}
 _ANAPHORA = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "then",
              "there", "he", "him", "his", "she", "her", "hers", "one"}
+# Words that only say what kind of answer is wanted ("how many were recovered?" names
+# nothing it counts, so it leans on the previous turn).
+_ASKING = {"many", "much", "long", "often", "far", "total", "exactly", "number"}
 _NOT_NAMES = {"The", "This", "That", "It", "In", "I", "He", "She", "They", "We", "A", "An",
               "January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December"}
@@ -94,7 +97,8 @@ def _last_mention(texts: Sequence[str], names: Sequence[str]) -> str | None:
 def is_follow_up(question: str) -> bool:
     """Does the question lean on earlier turns (pronouns, 'that', or too short to stand)?"""
     toks = words(question)
-    content = [t for t in toks if t not in STOPWORDS]
+    content = [t for t in toks if t not in STOPWORDS and t not in QUESTION_WORDS
+               and t not in _ASKING]
     named = re.search(r"(?<!^)\b[A-Z][a-z]", question.strip()) is not None
     return any(t in _ANAPHORA for t in toks) or not content or (len(content) == 1 and not named)
 
@@ -131,7 +135,8 @@ def condense(question: str, history: Sequence[Turn], entities: Entities,
 
 def _content(text: str) -> list[str]:
     """Words that carry the subject of a question."""
-    return [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    return [w for w in words(text)
+            if w not in STOPWORDS and w not in QUESTION_WORDS and w not in _ASKING]
 
 
 def _before_last_user(history: Sequence[Turn]) -> list[Turn]:

@@ -17,7 +17,7 @@ from langchain_core.embeddings import Embeddings
 
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 
-MIN_SIMILARITY = 0.62
+MIN_SIMILARITY = 0.55
 TOP = 3
 MAX_VOCABULARY = 20_000
 
@@ -46,6 +46,12 @@ class RelatedWords:
         vectors = np.asarray(self.embeddings.embed_documents(
             [self.surface[s] for s in self._stems]), dtype=np.float32)
         self._matrix = _unit(vectors)
+        # Neighbours of the documents' own words are found once, so a question made of
+        # words the documents use costs no embedding at all.
+        for lo in range(0, len(self._stems), 2048):
+            sims = self._matrix[lo:lo + 2048] @ self._matrix.T
+            for term, row in zip(self._stems[lo:lo + 2048], sims, strict=True):
+                self._cache[term] = self._nearest(term, row)
 
     def lookup(self, question_words: Iterable[str]) -> dict[str, frozenset[str]]:
         """Stem of each question word -> stems of the closest document words (not itself)."""
@@ -59,12 +65,15 @@ class RelatedWords:
                 [wanted[s] for s in missing]), dtype=np.float32))
             sims = vectors @ self._matrix.T
             for term, row in zip(missing, sims, strict=True):
-                order = np.argsort(-row)[:self.top + 1]
-                self._cache[term] = frozenset(
-                    self._stems[i] for i in order
-                    if row[i] >= self.min_similarity and self._stems[i] != term
-                )
+                self._cache[term] = self._nearest(term, row)
         return {s: self._cache.get(s, frozenset()) for s in wanted}
+
+    def _nearest(self, term: str, row: np.ndarray) -> frozenset[str]:
+        """The ``top`` document stems closest to ``term`` above the similarity floor."""
+        count = min(self.top + 1, len(row))
+        order = np.argpartition(-row, count - 1)[:count]
+        return frozenset(self._stems[i] for i in order
+                         if row[i] >= self.min_similarity and self._stems[i] != term)
 
 
 def _surface_forms(texts: Iterable[str]) -> dict[str, str]:

@@ -46,8 +46,8 @@ def lead(q: Question, quote: str) -> str | None:
     value = short_value(q, quote)
     if not value or len(quote) < _MIN_SENTENCE:
         return None
-    if quote.lstrip("…“\"").lower().startswith(value.lower()):
-        return None
+    if value.lower() in quote.lstrip("…“\"")[:len(value) + 12].lower():
+        return None  # the quote opens with it ("For two weeks, I stayed…")
     return value
 
 

@@ -24,10 +24,22 @@ def load_conversations(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def write_calibration(path: Path, answer_at: float, hedge_at: float) -> Path:
+    """A fixed decision for unit tests: no signals, confidence 0.5, given thresholds (0.5
+    >= answer_at answers everything; answer_at 1 with hedge_at 0 hedges everything)."""
+    from bot.confidence import Calibration
+
+    path.write_text(Calibration((), (), (), (), 0.0, answer_at, hedge_at).to_json(),
+                    encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def fake_settings(tmp_path: Path) -> Settings:
-    """Settings with the deterministic fake embedder and a private index folder."""
-    return Settings(data_dir=tmp_path / "data", embeddings="fake")
+    """Settings with the deterministic fake embedder, a private index folder and a decision
+    that always answers (the learned one needs the real model's signals)."""
+    return Settings(data_dir=tmp_path / "data", embeddings="fake", reranker=False,
+                    calibration_path=write_calibration(tmp_path / "answer.json", 0.0, 0.0))
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from bot.prompts import PromptError, variables
 from bot.question import Kind, Question, clean_question, named_phrases
 from bot.service import QantarBot, QuestionError, validate_question
 from bot.settings import Settings
+from tests.conftest import write_calibration
 
 
 @pytest.fixture
@@ -24,7 +26,8 @@ def fake_bot(fake_settings: Settings) -> QantarBot:
 def test_answer_contract_holds_with_fake_embeddings(fake_bot: QantarBot) -> None:
     answer = fake_bot.ask("How many weapons were seized?")
     data = answer.model_dump()
-    assert set(data) == {"answer", "found", "citations"}
+    assert set(data) == {"answer", "found", "status", "confidence", "citations"}
+    assert data["status"] == "answered" and data["confidence"] == 0.5
     assert answer.found and answer.is_consistent()
     record = fake_bot.knowledge.records[answer.citations[0].source]
     for c in answer.citations:
@@ -89,6 +92,18 @@ def test_condense_resolves_people_places_and_vague_references() -> None:
         "Which paper was it with? (interview remarks)")
 
 
+@pytest.mark.parametrize("follow_up", ["why?", "how many?", "for how long?", "like what?",
+                                       "who else?", "how many were recovered?"])
+def test_short_follow_ups_lean_on_the_previous_question(follow_up: str) -> None:
+    entities = Entities(people=("Tokayev",), places=("Almaty",))
+    history = [{"role": "user", "content": "Which weapons were seized by the rioters?"},
+               {"role": "assistant", "content": "Rifles and grenade launchers [1]."}]
+    rewritten = condense(follow_up, history, entities)
+    assert rewritten.startswith(follow_up) and "weapons" in rewritten and "seized" in rewritten
+    q = Question.parse(rewritten)
+    assert "els" not in q.terms and "like" not in q.terms  # the follow-up's filler is no term
+
+
 def test_question_kinds_and_names() -> None:
     assert Question.parse("How many weapons were seized?").kind is Kind.NUMBER
     assert Question.parse("How long did he stay?").kind is Kind.DURATION
@@ -98,11 +113,30 @@ def test_question_kinds_and_names() -> None:
     assert named_phrases("Who is the president of the United States?") == ["United States"]
 
 
-def test_refusal_for_unknown_names_and_missing_values(fake_bot: QantarBot) -> None:
-    for question in ("What did Nazarbayev say about it?", "How many weapons did Mars seize?"):
-        answer = fake_bot.ask(question)
-        assert not answer.found and not answer.citations
-        assert answer.answer.startswith("The article does not say.")
+def test_refusal_for_unknown_names_and_missing_values(real_bot: QantarBot) -> None:
+    for question in ("What did Nazarbayev say about it?", "How many weapons did Mars seize?",
+                     "What is the capital of France?"):
+        answer = real_bot.ask(question)
+        assert not answer.found and answer.status != "answered"
+        assert answer.answer.startswith(("The article does not say.",
+                                         "The article may not answer this directly."))
+
+
+def test_hedge_quotes_the_closest_passage_and_is_not_found(fake_settings: Settings,
+                                                           tmp_path: Path) -> None:
+    hedging = fake_settings.model_copy(update={
+        "calibration_path": write_calibration(tmp_path / "hedge.json", 1.0, 0.0)})
+    answer = QantarBot.from_settings(hedging).ask("How many weapons were seized?")
+    assert answer.status == "closest" and not answer.found and answer.is_consistent()
+    assert answer.answer.startswith("The article may not answer this directly.")
+    assert len(answer.citations) == 1 and answer.confidence == 0.5
+
+
+def test_not_found_below_the_hedge_threshold(fake_settings: Settings, tmp_path: Path) -> None:
+    refusing = fake_settings.model_copy(update={
+        "calibration_path": write_calibration(tmp_path / "refuse.json", 1.0, 0.9)})
+    answer = QantarBot.from_settings(refusing).ask("How many weapons were seized?")
+    assert answer.status == "not_found" and not answer.found and not answer.citations
 
 
 def test_metadata_answers_cite_the_exact_name(fake_bot: QantarBot) -> None:

@@ -20,7 +20,7 @@ def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.Comp
 
 
 def test_help_for_every_command(tmp_path: Path) -> None:
-    for command in ([], ["index"], ["ask"], ["chat"], ["eval"], ["bench"]):
+    for command in ([], ["index"], ["ask"], ["chat"], ["eval"], ["bench"], ["calibrate"]):
         done = run(*command, "--help", data_dir=tmp_path)
         assert done.returncode == 0 and "usage:" in done.stdout
 
@@ -30,6 +30,7 @@ def test_ask_json_end_to_end(real_data_dir: Path, real_bot: object) -> None:
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["found"] and "two weeks" in answer["answer"].lower()
+    assert answer["status"] == "answered" and 0.5 <= answer["confidence"] <= 1
     corpus = Path(__file__).resolve().parents[1] / "index" / "corpus"
     text = corpus / answer["citations"][0]["source"]
     body = text.read_text(encoding="utf-8")
@@ -40,6 +41,7 @@ def test_ask_json_end_to_end(real_data_dir: Path, real_bot: object) -> None:
 def test_ask_plain_and_refusal(real_data_dir: Path, real_bot: object) -> None:
     done = run("ask", "What is the capital of France?", data_dir=real_data_dir)
     assert done.returncode == 0 and done.stdout.startswith("The article does not say.")
+    assert "(not found; confidence" in done.stdout
 
 
 def test_chat_keeps_history(real_data_dir: Path, real_bot: object) -> None:

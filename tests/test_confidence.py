@@ -66,9 +66,9 @@ def test_shipped_calibration_is_sane() -> None:
 
 
 def test_every_signal_the_calibration_uses_is_computed(real_bot: object) -> None:
-    from bot.evaluate import _find_output
-
     from langchain_core.tracers.context import collect_runs
+
+    from bot.evaluate import _find_output
 
     with collect_runs() as runs:
         real_bot.ask("How long did Tokayev stay in the Akorda?")  # type: ignore[attr-defined]
@@ -204,7 +204,7 @@ def test_eval_squad_end_to_end(tmp_path: Path) -> None:
 def test_calibrate_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "calibration.json"
     done = run_cli("calibrate", "--train", str(MINI), "--qa", str(DATA / "qa.jsonl"),
-                   "--measure", str(MINI), "--folds", "3", "--out", str(out),
+                   "--measure", str(MINI), "--documents", "--folds", "3", "--out", str(out),
                    "--rows", str(tmp_path / "rows.json"), "--docs", str(tmp_path / "docs"),
                    tmp=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
 from bot.lexical import BM25Index
 from bot.question import Kind, Question, has_value
-from bot.text import RELATED, stem
+from bot.related import RelatedWords
+from bot.text import stem
 
 SEIZED = ("said Tokayev, noting that over 3,000 weapons were seized, including rifles, "
           "machine guns, and grenade launchers.")
@@ -57,9 +59,25 @@ def test_british_spelling_stems_like_american() -> None:
     assert stem("advised") == stem("advise") != stem("adviz")  # short stems untouched
 
 
-def test_related_words_are_symmetric() -> None:
-    assert stem("sparked") in RELATED[stem("trigger")]
-    assert stem("trigger") in RELATED[stem("sparked")]
+class WordVectors(Embeddings):
+    """A fake embedder with hand-set word vectors: near-synonyms point the same way."""
+
+    VECTORS = {"arms": [1.0, 0.1, 0.0], "weapons": [0.9, 0.2, 0.0],
+               "stolen": [0.0, 1.0, 0.0], "police": [0.0, 0.0, 1.0]}
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.VECTORS.get(t, [0.3, 0.3, 0.3]) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def test_related_words_come_from_the_documents_by_meaning() -> None:
+    related = RelatedWords(["Weapons were stolen from the police."], WordVectors())
+    found = related.lookup(["arms", "police", "the"])
+    assert found[stem("arms")] == {stem("weapons")}  # close in meaning, in the documents
+    assert stem("police") not in found[stem("police")]  # never itself
+    assert "the" not in found  # stop words are not looked up
 
 
 def test_vocabulary_prefix_lookup() -> None:

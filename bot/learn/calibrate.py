@@ -74,25 +74,52 @@ def collect_squad(path: Path, base: Any, origin: str) -> list[dict[str, Any]]:
 
 def collect_article(files: Iterable[Path], base: Any) -> list[dict[str, Any]]:
     """Signals and labels for the article's question files, conversations in order."""
-    from bot.evaluate import expect_met, load_qa, span_holds
+    from bot.evaluate import load_qa
     from bot.service import QantarBot
 
     bot = QantarBot.from_settings(base, collect=True)
-    sources = {s: r.text for s, r in bot.knowledge.records.items()}
     rows = []
     for path in files:
         for conv in load_qa(path):
-            history: list[dict[str, str]] = []
-            for turn in conv.turns:
-                answer, draft = traced_draft(bot, turn.q, history)
-                right = answer.found and not expect_met(answer.answer, turn.expect)
-                if right and turn.evidence:
-                    right = any(span_holds(c.source, c.start, c.end, c.text, turn.evidence,
-                                           sources) for c in answer.citations)
-                rows.append(_row(f"{path.stem}:{conv.id}", "article", turn.answerable,
-                                 bool(right), draft))
-                history += [{"role": "user", "content": turn.q},
-                            {"role": "assistant", "content": answer.answer}]
+            rows += collect_conversation(bot, conv, f"{path.stem}:{conv.id}", "article")
+    return rows
+
+
+def collect_conversation(bot: Any, conv: Any, group: str, origin: str) -> list[dict[str, Any]]:
+    """Ask a conversation's turns in order (history carried) and label each answer."""
+    from bot.evaluate import expect_met, span_holds
+
+    sources = {s: r.text for s, r in bot.knowledge.records.items()}
+    rows = []
+    history: list[dict[str, str]] = []
+    for turn in conv.turns:
+        answer, draft = traced_draft(bot, turn.q, history)
+        right = answer.found and not expect_met(answer.answer, turn.expect)
+        if right and turn.evidence:
+            right = any(span_holds(c.source, c.start, c.end, c.text, turn.evidence, sources)
+                        for c in answer.citations)
+        rows.append(_row(group, origin, turn.answerable, bool(right), draft))
+        history += [{"role": "user", "content": turn.q},
+                    {"role": "assistant", "content": answer.answer}]
+    return rows
+
+
+def collect_documents(files: Iterable[Path], squad: Path, base: Any) -> list[dict[str, Any]]:
+    """Reader-style conversations about other documents (SQuAD articles named by each
+    line's ``document``), each document indexed alone; grouped by document for folds."""
+    from bot.evaluate import load_qa
+
+    by_title = {a.title: a for a in load_squad(squad)}
+    wanted: dict[str, list[Any]] = {}
+    for path in files:
+        lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+        for data, conv in zip(lines, load_qa(path), strict=True):
+            wanted.setdefault(str(data["document"]), []).append(conv)
+    rows = []
+    articles = [by_title[t] for t in wanted if t in by_title]
+    for article, bot in article_bots(base, articles, collect=True):
+        for conv in wanted[article.title]:
+            rows += collect_conversation(bot, conv, f"docs:{article.title}", "documents")
     return rows
 
 
@@ -244,6 +271,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--qa", type=Path, nargs="*", default=None,
                         help="article question files to fit on (default: tests/data/"
                         f"{{{','.join(ARTICLE_SETS)}}}.jsonl)")
+    parser.add_argument("--documents", type=Path, nargs="*", default=None,
+                        help="reader-style question files about other documents (each line "
+                        "names its SQuAD article in 'document'; default: tests/data/docs/)")
     parser.add_argument("--measure", type=Path, default=DEFAULT_MEASURE,
                         help="held-out SQuAD file: scored for the report, never fitted")
     parser.add_argument("--rows", type=Path, default=REPO / "artifacts" / "calibration-rows.json",
@@ -259,7 +289,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def collect_all(args: argparse.Namespace, base: Any) -> dict[str, list[dict[str, Any]]]:
     """Collected rows per purpose: ``fit`` and ``measure`` (held out)."""
     qa_files = args.qa or [REPO / "tests" / "data" / f"{n}.jsonl" for n in ARTICLE_SETS]
+    doc_files = args.documents
+    if doc_files is None:
+        doc_files = sorted((REPO / "tests" / "data" / "docs").glob("*.jsonl"))
     fit = collect_squad(args.train, base, "squad") + collect_article(qa_files, base)
+    fit += collect_documents(doc_files, args.train, base)
     measure = collect_squad(args.measure, base, "squad") if args.measure.exists() else []
     return {"fit": fit, "measure": measure}
 
