@@ -15,12 +15,13 @@ from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
 
-def make_answerer(settings: Settings, knowledge: Knowledge, collect: bool = False
-                  ) -> ExtractiveAnswerer:
+def make_answerer(settings: Settings, knowledge: Knowledge, collect: bool = False,
+                  rerank_weight: float = 0.0) -> ExtractiveAnswerer:
     """Factory for the answer step, keyed by ``settings.answerer``.
 
     ``collect=True`` answers every on-topic question with its best candidate and no
-    decision: that is what ``bot calibrate`` fits the decision on.
+    decision (choosing with ``rerank_weight``): that is what ``bot calibrate`` fits the
+    decision on.
     """
     from bot.confidence import load_calibration
 
@@ -31,7 +32,7 @@ def make_answerer(settings: Settings, knowledge: Knowledge, collect: bool = Fals
         calibration is not None and any(f.startswith("rerank") for f in calibration.features)
     )
     reranker = make_reranker(settings, required=not collect) if wants_reranker else None
-    return ExtractiveAnswerer(knowledge, calibration, reranker)
+    return ExtractiveAnswerer(knowledge, calibration, reranker, rerank_weight=rerank_weight)
 
 
 def make_reranker(settings: Settings, required: bool = True) -> Any:

@@ -52,6 +52,9 @@ class Calibration:
     answer_at: float
     hedge_at: float
     info: dict[str, Any] = field(default_factory=dict)
+    rerank_weight: float = 0.0
+    """How much the cross-encoder's probability adds to a candidate's score when choosing
+    the sentence (chosen on the training data by ``bot calibrate``)."""
 
     def predict(self, signals: Mapping[str, float]) -> float:
         """Probability that the chosen sentence answers (0..1)."""
@@ -72,7 +75,8 @@ class Calibration:
         data = {"features": list(self.features), "mean": list(self.mean),
                 "scale": list(self.scale), "coef": list(self.coef),
                 "intercept": self.intercept, "answer_at": self.answer_at,
-                "hedge_at": self.hedge_at, "info": self.info}
+                "hedge_at": self.hedge_at, "rerank_weight": self.rerank_weight,
+                "info": self.info}
         return json.dumps(data, indent=1, ensure_ascii=False)
 
     @classmethod
@@ -81,7 +85,8 @@ class Calibration:
         d = json.loads(text)
         return cls(tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]),
                    tuple(d["coef"]), float(d["intercept"]), float(d["answer_at"]),
-                   float(d["hedge_at"]), dict(d.get("info", {})))
+                   float(d["hedge_at"]), dict(d.get("info", {})),
+                   float(d.get("rerank_weight", 0.0)))
 
 
 def default_path() -> Path:
@@ -103,6 +108,18 @@ def load_calibration(path: Path | None = None) -> Calibration:
         raise CalibrationError(
             f"Calibration file {path} is unreadable ({exc}); rerun `python -m bot calibrate`."
         ) from exc
+
+
+def legacy_gate(signals: Mapping[str, float]) -> float:
+    """The verdict of the hand-set gate this decision replaced (1 pass, 0 refuse), kept as
+    one signal among others: the fit decides how much it is worth."""
+    if signals["unknown_names"] > 0 or signals["typed_required"] < 0:
+        return 0.0
+    if signals["dense"] >= 0.6:
+        return 1.0
+    if signals["absent"] > 0.6:
+        return 0.0
+    return float(signals["score"] >= 0.40)
 
 
 def _share(held: Sequence[bool]) -> float:
@@ -128,7 +145,7 @@ def candidate_signals(q: Question, query: str, cands: Sequence[Candidate], score
     numbers = _NUMBER.findall(query)
     names = named_phrases(query)
     low = sentence.lower()
-    return {
+    signals = {
         "score": best.score, "dense": best.dense, "lexical": best.lexical,
         "dense_top": max(c.dense for c in cands),
         "margin": best.score - (others[0].score if others else 0.0),
@@ -150,3 +167,5 @@ def candidate_signals(q: Question, query: str, cands: Sequence[Candidate], score
         "kind_yes_no": float(bool(_YES_NO.search(q.text))),
         "short_question": float(len(words(q.text)) <= 4),
     }
+    signals["legacy_gate"] = legacy_gate(signals)
+    return signals

@@ -332,8 +332,10 @@ class ExtractiveAnswerer:
     """Picks the answering sentence(s) or clause of the retrieved passages, or refuses."""
 
     def __init__(self, knowledge: Knowledge, calibration: Calibration | None,
-                 reranker: Any = None, gate: GateConfig | None = None) -> None:
+                 reranker: Any = None, gate: GateConfig | None = None,
+                 rerank_weight: float = 0.0) -> None:
         self.knowledge = knowledge
+        self.rerank_weight = rerank_weight
         self.calibration = calibration
         self.reranker = reranker
         self.gate = gate or GateConfig()
@@ -359,13 +361,13 @@ class ExtractiveAnswerer:
         q = Question.parse(standalone)
         q = replace(q, related=self.related.lookup(words(q.text)))
         cands = self.scorer.candidates(q, standalone, docs)
+        reranked = self.rerank(standalone, cands)
         signals = self.signals(q, standalone, cands)
         if not cands or not signals["words"]:
             return self.refusal(signals, 0.0)
         features = candidate_signals(q, standalone, cands, self.scorer, signals["absent"],
                                      len(signals["unknown_names"]))
-        if self.reranker is not None:
-            features.update(self.reranker.signals(standalone, self.sentence_texts(cands)))
+        features.update(reranked)
         best = cands[0]
         signals.update(features=features, best=(str(best.doc.metadata["source"]),
                                                 best.sentence[0], best.sentence[1]))
@@ -388,15 +390,17 @@ class ExtractiveAnswerer:
             parts[0] = f"{_escape(value)} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
-    def sentence_texts(self, cands: list[Candidate]) -> list[str]:
-        """The distinct whole sentences behind ``cands``, best first."""
-        seen: dict[tuple[str, int, int], str] = {}
-        for cand in cands:
-            source = str(cand.doc.metadata["source"])
-            key = (source, *cand.sentence)
-            if key not in seen:
-                seen[key] = self.knowledge.records[source].text[cand.sentence[0]:cand.sentence[1]]
-        return list(seen.values())
+    def rerank(self, question: str, cands: list[Candidate]) -> dict[str, float]:
+        """Cross-encoder signals (and, with a fitted weight, the reranked order)."""
+        if self.reranker is None or not cands:
+            return {}
+        weight = self.calibration.rerank_weight if self.calibration else self.rerank_weight
+        return dict(self.reranker.rerank(question, cands, self.sentence_text, weight))
+
+    def sentence_text(self, cand: Candidate) -> str:
+        """The whole sentence a candidate (maybe a clause of it) comes from."""
+        record = self.knowledge.records[str(cand.doc.metadata["source"])]
+        return record.text[cand.sentence[0]:cand.sentence[1]]
 
     def _what(self) -> str:
         """How the answer names the corpus: "article" for one document."""

@@ -8,10 +8,14 @@ sentences, which keeps an answer within the latency budget on a laptop CPU.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from bot.extractive import Candidate
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = REPO / "models" / "answer-ce"
@@ -28,13 +32,28 @@ class Reranker:
         self.score = score
         self.top = top
 
-    def signals(self, question: str, sentences: Sequence[str]) -> dict[str, float]:
-        """``rerank_best``: probability for the chosen sentence ``sentences[0]``;
-        ``rerank_top``: the best probability among the top distinct sentences;
-        ``rerank_agree``: both are the same sentence."""
-        probs = np.asarray(self.score(question, list(sentences[:self.top])), dtype=np.float64)
-        return {"rerank_best": float(probs[0]), "rerank_top": float(probs.max()),
-                "rerank_agree": float(int(np.argmax(probs)) == 0)}
+    def rerank(self, question: str, cands: list[Candidate], sentence_of: Callable[
+            [Candidate], str], weight: float) -> dict[str, float]:
+        """Score the top distinct sentences, add ``weight`` x probability to their
+        candidates' scores, re-sort ``cands`` in place and return the signals:
+        ``rerank_best`` (probability for the chosen sentence), ``rerank_top`` (the best
+        probability) and ``rerank_agree`` (the chosen sentence is the model's favourite)."""
+        texts: list[str] = []
+        for cand in cands:
+            text = sentence_of(cand)
+            if text not in texts:
+                texts.append(text)
+            if len(texts) >= self.top:
+                break
+        probs = np.asarray(self.score(question, texts), dtype=np.float64)
+        prob = dict(zip(texts, probs.tolist(), strict=True))
+        if weight:
+            for cand in cands:
+                cand.score += weight * prob.get(sentence_of(cand), 0.0)
+            cands.sort(key=lambda c: (-c.score, c.rank, c.start, c.end))
+        best = prob.get(sentence_of(cands[0]), 0.0)
+        return {"rerank_best": best, "rerank_top": float(probs.max()),
+                "rerank_agree": float(best >= float(probs.max()))}
 
 
 def load_reranker(path: Path | None = None) -> Reranker:

@@ -26,11 +26,10 @@ _BOTS: dict[str, Any] = {}
 #: Questions whose status the app and browser tests check on every surface: one the article
 #: answers, one off-topic, and one meant to be a hedge ("closest"). The tests compare each
 #: surface with what /ask says, so they hold whatever the thresholds are.
-# TODO(main developer): swap the third for a question the answerer really hedges on.
 STATUS_QUESTIONS = [
     "How long did Tokayev stay in the Akorda?",
     "What is the capital of France?",
-    "How many people were arrested after the unrest?",
+    "Who attacked government buildings?",  # a hedge with the shipped calibration
 ]
 
 

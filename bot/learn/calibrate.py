@@ -31,9 +31,15 @@ from bot.learn.squad import article_bots, contains_gold, load_squad
 REPO = Path(__file__).resolve().parents[2]
 EXTERNAL = REPO.parent / "shared" / "eval" / "external"
 DEFAULT_TRAIN = EXTERNAL / "squad2-train-10.json"
-DEFAULT_MEASURE = EXTERNAL / "squad2-complexity.json"
+DEFAULT_MEASURE = REPO / "tests" / "data" / "external" / "squad2-complexity.json"
 ARTICLE_SETS = ("qa", "paraphrases", "heldout", "blind", "final", "unseen")
-MIN_HEDGE_PRECISION = 0.25
+MIN_HEDGE_PRECISION = 0.25  # the closest passage answers at least this often in the band
+MIN_BAND = 20
+DEFAULT_RERANK_WEIGHT = 0.0
+# SQuAD 2.0's unanswerable questions are written from the paragraph with a word swapped, so
+# word overlap *rises* for them; fitted on, they pulled the decision against reader-style
+# questions (measured: docs/calibration.md). They are collected and scored, not fitted.
+FIT_ON = ("article", "documents")
 
 
 # --- collecting -------------------------------------------------------------------------------
@@ -54,7 +60,8 @@ def _row(group: str, origin: str, answerable: bool, right: bool, draft: Any) -> 
             "label": int(answerable and right), "features": features}
 
 
-def collect_squad(path: Path, base: Any, origin: str) -> list[dict[str, Any]]:
+def collect_squad(path: Path, base: Any, origin: str, weight: float = 0.0
+                  ) -> list[dict[str, Any]]:
     """Signals and labels for every question of a SQuAD file (decision off)."""
     from tqdm import tqdm
 
@@ -62,7 +69,7 @@ def collect_squad(path: Path, base: Any, origin: str) -> list[dict[str, Any]]:
     rows = []
     total = sum(len(a.questions) for a in articles)
     with tqdm(total=total, unit="q", desc=f"collect {path.name}", file=sys.stderr) as bar:
-        for article, bot in article_bots(base, articles, collect=True):
+        for article, bot in article_bots(base, articles, True, weight):
             for q in article.questions:
                 answer, draft = traced_draft(bot, q.question, [])
                 right = answer.found and contains_gold(answer.answer, q.answers)
@@ -72,12 +79,13 @@ def collect_squad(path: Path, base: Any, origin: str) -> list[dict[str, Any]]:
     return rows
 
 
-def collect_article(files: Iterable[Path], base: Any) -> list[dict[str, Any]]:
+def collect_article(files: Iterable[Path], base: Any, weight: float = 0.0
+                    ) -> list[dict[str, Any]]:
     """Signals and labels for the article's question files, conversations in order."""
     from bot.evaluate import load_qa
     from bot.service import QantarBot
 
-    bot = QantarBot.from_settings(base, collect=True)
+    bot = QantarBot.from_settings(base, True, weight)
     rows = []
     for path in files:
         for conv in load_qa(path):
@@ -104,7 +112,8 @@ def collect_conversation(bot: Any, conv: Any, group: str, origin: str) -> list[d
     return rows
 
 
-def collect_documents(files: Iterable[Path], squad: Path, base: Any) -> list[dict[str, Any]]:
+def collect_documents(files: Iterable[Path], squad: Path, base: Any, weight: float = 0.0
+                      ) -> list[dict[str, Any]]:
     """Reader-style conversations about other documents (SQuAD articles named by each
     line's ``document``), each document indexed alone; grouped by document for folds."""
     from bot.evaluate import load_qa
@@ -117,7 +126,7 @@ def collect_documents(files: Iterable[Path], squad: Path, base: Any) -> list[dic
             wanted.setdefault(str(data["document"]), []).append(conv)
     rows = []
     articles = [by_title[t] for t in wanted if t in by_title]
-    for article, bot in article_bots(base, articles, collect=True):
+    for article, bot in article_bots(base, articles, True, weight):
         for conv in wanted[article.title]:
             rows += collect_conversation(bot, conv, f"docs:{article.title}", "documents")
     return rows
@@ -203,14 +212,17 @@ def auc(y: np.ndarray, p: np.ndarray) -> float | None:
 
 
 def decision_accuracy(rows: Sequence[dict[str, Any]], p: np.ndarray, w: np.ndarray, t: float
-                      ) -> dict[str, float]:
-    """Answerable right when answered with a right answer; unanswerable when refused."""
-    ans = np.array([r["answerable"] for r in rows])
+                      ) -> dict[str, float | None]:
+    """Answerable right when answered with a right answer; unanswerable when refused (None
+    when the rows hold no question of that kind)."""
+    ans = np.array([r["answerable"] for r in rows], dtype=bool)
     lab = np.array([r["label"] for r in rows])
     answered = p >= t
-    has = float(np.sum(w[ans] * (answered[ans] & (lab[ans] == 1))) / max(w[ans].sum(), 1e-9))
-    no = float(np.sum(w[~ans] * ~answered[~ans]) / max(w[~ans].sum(), 1e-9))
-    return {"has_answer": has, "no_answer": no, "balanced": (has + no) / 2}
+    has = (float(np.sum(w[ans] * (answered[ans] & (lab[ans] == 1))) / w[ans].sum())
+           if ans.any() else None)
+    no = float(np.sum(w[~ans] * ~answered[~ans]) / w[~ans].sum()) if (~ans).any() else None
+    parts = [v for v in (has, no) if v is not None]
+    return {"has_answer": has, "no_answer": no, "balanced": sum(parts) / len(parts)}
 
 
 def choose_thresholds(rows: Sequence[dict[str, Any]], p: np.ndarray, w: np.ndarray
@@ -218,14 +230,20 @@ def choose_thresholds(rows: Sequence[dict[str, Any]], p: np.ndarray, w: np.ndarr
     """Answer threshold: best balanced accuracy; hedge: lowest threshold at which the
     closest passage (in the band below the answer threshold) is right often enough."""
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
-    answer_at = float(max(grid, key=lambda t: decision_accuracy(rows, p, w, t)["balanced"]))
+    balanced = np.array([float(decision_accuracy(rows, p, w, t)["balanced"] or 0.0)
+                         for t in grid])
+    # The curve is flat near its top and noisy: take the best of a moving average over
+    # +-0.05, so one lucky threshold does not decide.
+    smooth = np.convolve(balanced, np.ones(11) / 11, mode="same")
+    answer_at = float(grid[5:-5][int(np.argmax(smooth[5:-5]))])
     lab = np.array([r["label"] for r in rows])
     hedge_at = answer_at
-    for t in sorted((g for g in grid if g < answer_at), reverse=True):
+    for t in (g for g in grid if g < answer_at):  # lowest first: the widest band that holds
         band = (p >= t) & (p < answer_at)
-        if w[band].sum() and np.sum(w[band] * lab[band]) / w[band].sum() < MIN_HEDGE_PRECISION:
+        if band.sum() >= MIN_BAND and np.sum(w[band] * lab[band]) / w[band].sum() \
+                >= MIN_HEDGE_PRECISION:
+            hedge_at = float(t)
             break
-        hedge_at = float(t)
     return answer_at, hedge_at
 
 
@@ -280,6 +298,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cache of collected signals (reused with --reuse)")
     parser.add_argument("--reuse", action="store_true", help="refit on the cached rows")
     parser.add_argument("--folds", type=int, default=5, help="group folds (default 5)")
+    parser.add_argument("--fit-on", nargs="+", default=list(FIT_ON),
+                        choices=["article", "documents", "squad"],
+                        help="origins the decision is fitted on (default: reader-style "
+                        "questions: article, documents); the others are only scored")
+    parser.add_argument("--reranker", action=argparse.BooleanOptionalAction, default=False,
+                        help="use the answer cross-encoder's signals (default: off; measured "
+                        "in docs/calibration.md, it did not earn its place)")
+    parser.add_argument("--rerank-weight", type=float, default=DEFAULT_RERANK_WEIGHT,
+                        help="weight of the cross-encoder when choosing the sentence "
+                        f"(default {DEFAULT_RERANK_WEIGHT}, chosen on the training file: "
+                        "docs/calibration.md)")
     parser.add_argument("--out", type=Path, default=None,
                         help="calibration file to write (default: bot/data/calibration.json)")
     parser.add_argument("--docs", type=Path, default=REPO / "docs",
@@ -292,10 +321,25 @@ def collect_all(args: argparse.Namespace, base: Any) -> dict[str, list[dict[str,
     doc_files = args.documents
     if doc_files is None:
         doc_files = sorted((REPO / "tests" / "data" / "docs").glob("*.jsonl"))
-    fit = collect_squad(args.train, base, "squad") + collect_article(qa_files, base)
-    fit += collect_documents(doc_files, args.train, base)
-    measure = collect_squad(args.measure, base, "squad") if args.measure.exists() else []
+    weight = args.rerank_weight
+    fit = collect_squad(args.train, base, "squad", weight) + collect_article(qa_files, base,
+                                                                             weight)
+    fit += collect_documents(doc_files, args.train, base, weight)
+    measure = (collect_squad(args.measure, base, "squad", weight) if args.measure.exists()
+               else [])
     return {"fit": fit, "measure": measure}
+
+
+def reranker_training_titles(path: Path | None) -> set[str]:
+    """Documents the cross-encoder was trained on (from its train_report.json): the decision
+    is fitted only on the others, since the model is over-sure on its own training data."""
+    from bot.rerank import DEFAULT_PATH
+
+    report = json.loads(((path or DEFAULT_PATH) / "train_report.json").read_text("utf-8"))
+    hyper = report["hyperparameters"]
+    trained = {a.title for a in load_squad(Path(hyper["train"]))} if Path(
+        hyper["train"]).exists() else set()
+    return trained - set(hyper["holdout"])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -310,12 +354,22 @@ def run(args: argparse.Namespace) -> int:
     if args.reuse and args.rows.exists():
         data = json.loads(args.rows.read_text(encoding="utf-8"))
     else:
-        overrides = {"data_dir": args.data_dir} if args.data_dir else {}
-        data = collect_all(args, Settings(**overrides))
+        overrides: dict[str, Any] = {"data_dir": args.data_dir} if args.data_dir else {}
+        data = collect_all(args, Settings(**overrides, reranker=args.reranker))
         args.rows.parent.mkdir(parents=True, exist_ok=True)
         args.rows.write_text(json.dumps(data), encoding="utf-8")
-    fit_rows = [r for r in data["fit"] if r["features"]]
-    names = sorted(fit_rows[0]["features"])
+    from bot.confidence import legacy_gate
+
+    for row in [*data["fit"], *data["measure"]]:  # rows cached before the signal existed
+        if row["features"] and "legacy_gate" not in row["features"]:
+            row["features"]["legacy_gate"] = legacy_gate(row["features"])
+    scored_only = [r for r in data["fit"] if r["features"] and r["origin"] not in args.fit_on]
+    fit_rows = [r for r in data["fit"] if r["features"] and r["origin"] in args.fit_on]
+    names = sorted(n for n in fit_rows[0]["features"]
+                   if args.reranker or not n.startswith("rerank"))
+    if any(n.startswith("rerank") for n in names):
+        seen = reranker_training_titles(Settings().reranker_path)
+        fit_rows = [r for r in fit_rows if r["group"].split(":", 1)[-1] not in seen]
     x, y = design(fit_rows, names), np.array([r["label"] for r in fit_rows], dtype=float)
     w = balance_weights(fit_rows)
     groups = [r["group"] for r in fit_rows]
@@ -323,17 +377,26 @@ def run(args: argparse.Namespace) -> int:
     answer_at, hedge_at = choose_thresholds(fit_rows, oof, w)
     model = fit_logistic(x, y, w)
     report = fit_report(fit_rows, oof, w, answer_at, hedge_at, data["measure"], model, names)
+    for origin in sorted({r["origin"] for r in scored_only}):
+        rows = [r for r in scored_only if r["origin"] == origin]
+        y_o = np.array([r["label"] for r in rows], dtype=float)
+        p_o = predict(model, design(rows, names))
+        report["scored_only"] = {**report.get("scored_only", {}), origin: {
+            "auc": auc(y_o, p_o), "n": len(rows),
+            **decision_accuracy(rows, p_o, np.ones(len(rows)), answer_at)}}
     report["seconds"] = round(time.perf_counter() - started, 1)
     mean, scale, coef, b = model
     calibration = Calibration(tuple(names), tuple(map(float, mean)), tuple(map(float, scale)),
                               tuple(map(float, coef)), b, answer_at, hedge_at,
-                              {"fitted_on": report["fitted_on"], "oof": report["oof"]})
+                              {"fitted_on": report["fitted_on"], "oof": report["oof"]},
+                              args.rerank_weight)
     out = args.out or default_path()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(calibration.to_json() + "\n", encoding="utf-8")
     plot_reliability(report["curves"], args.docs / "reliability.png")
     (args.docs / "calibration.json").write_text(json.dumps(report, indent=1) + "\n",
                                                 encoding="utf-8")
+    (args.docs / "calibration.md").write_text(render_markdown(report), encoding="utf-8")
     print(render_report(report, out))
     return 0
 
@@ -368,13 +431,53 @@ def fit_report(rows: Sequence[dict[str, Any]], oof: np.ndarray, w: np.ndarray,
     return report
 
 
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """docs/calibration.md: how the decision was fitted and how it holds out of sample."""
+    rows = [f"| {name} | {figs['n'] if 'n' in figs else report['fitted_on'].get(name, '')} | "
+            f"{'n/a' if figs['auc'] is None else format(figs['auc'], '.3f')} | "
+            f"{_fmt(figs['has_answer'])} | {_fmt(figs['no_answer'])} |"
+            for name, figs in {**report["oof"], **{
+                f"{k} (scored only, not fitted)": v for k, v in report.get(
+                    "scored_only", {}).items()},
+                "SQuAD complexity (held out)": report.get("held_out")}.items() if figs]
+    coef = sorted(report["coef"].items(), key=lambda kv: -abs(kv[1]))
+    return "\n".join([
+        "# The answer/hedge/refuse decision (written by `python -m bot calibrate`)", "",
+        "A logistic regression over signals of the chosen sentence (see `bot/confidence.py`)"
+        " predicts whether the answer is right. It is fitted on the rows below with folds "
+        "split by document (SQuAD, other documents) or conversation (the article), weighted so"
+        " that answerable and unanswerable questions, and each origin, count equally. Rows of "
+        "documents the cross-encoder was trained on are left out of the fit.", "",
+        f"Thresholds (from out-of-fold predictions): **answer** at confidence >= "
+        f"{report['answer_at']:.2f} (best balanced accuracy), **hedge** (closest passage) at "
+        f">= {report['hedge_at']:.2f} (the closest passage answers at least "
+        f"{MIN_HEDGE_PRECISION:.0%} of the time in the band), else **not found**.", "",
+        "| Data (figures out of fold, or held out) | Questions | AUC | Has-answer right | "
+        "No-answer refused |",
+        "|---|---:|---:|---:|---:|", *rows, "",
+        "Has-answer right: answered (confidence over the answer threshold) with a right "
+        "answer; no-answer refused: below the answer threshold. AUC: confidence against "
+        "'the chosen answer is right'.", "",
+        "![Reliability: predicted confidence against observed accuracy](reliability.png)", "",
+        "Weights (standardised signals, largest first): " + ", ".join(
+            f"`{name}` {value:+.2f}" for name, value in coef), "",
+        f"Reproduce: `python -m bot calibrate` ({report.get('seconds', 0):.0f} s here; "
+        "`--reuse` refits on the cached signals in seconds).", "",
+    ])
+
+
 def render_report(report: dict[str, Any], out: Path) -> str:
     """What ``bot calibrate`` prints."""
     lines = [f"Wrote {out}: answer at confidence >= {report['answer_at']:.2f}, hedge at "
              f">= {report['hedge_at']:.2f} (fitted on {report['fitted_on']})"]
-    for name, figs in {**report["oof"], "held-out": report.get("held_out")}.items():
+    for name, figs in {**report["oof"], **report.get("scored_only", {}),
+                       "held-out": report.get("held_out")}.items():
         if figs:
             auc_text = "n/a" if figs["auc"] is None else f"{figs['auc']:.3f}"
-            lines.append(f"  {name:<10} AUC {auc_text}  has-answer {figs['has_answer']:.3f}"
-                         f"  no-answer {figs['no_answer']:.3f}")
+            lines.append(f"  {name:<10} AUC {auc_text}  has-answer {_fmt(figs['has_answer'])}"
+                         f"  no-answer {_fmt(figs['no_answer'])}")
     return "\n".join(lines)
