@@ -448,10 +448,12 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join([
         "# The answer/hedge/refuse decision (written by `python -m bot calibrate`)", "",
         "A logistic regression over signals of the chosen sentence (see `bot/confidence.py`)"
-        " predicts whether the answer is right. It is fitted on the rows below with folds "
-        "split by document (SQuAD, other documents) or conversation (the article), weighted so"
-        " that answerable and unanswerable questions, and each origin, count equally. Rows of "
-        "documents the cross-encoder was trained on are left out of the fit.", "",
+        " predicts whether the answer is right. It is fitted on the origins "
+        f"{', '.join(report['fitted_on'])} with folds split by document (other documents) or "
+        "conversation (the article), weighted so that answerable and unanswerable questions, "
+        "and each origin, count equally. Origins not fitted on are scored with the final "
+        "model. With `--reranker`, rows of documents the cross-encoder was trained on are "
+        "left out of the fit.", "",
         f"Thresholds (from out-of-fold predictions): **answer** at confidence >= "
         f"{report['answer_at']:.2f} (best balanced accuracy), **hedge** (closest passage) at "
         f">= {report['hedge_at']:.2f} (the closest passage answers at least "
@@ -465,8 +467,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "![Reliability: predicted confidence against observed accuracy](reliability.png)", "",
         "Weights (standardised signals, largest first): " + ", ".join(
             f"`{name}` {value:+.2f}" for name, value in coef), "",
-        f"Reproduce: `python -m bot calibrate` ({report.get('seconds', 0):.0f} s here; "
-        "`--reuse` refits on the cached signals in seconds).", "",
+        "Reproduce: `python -m bot calibrate` (collecting the signals takes about 6 minutes "
+        "on 2 cores; `--reuse` refits on the cached signals in about a second).", "",
     ])
 
 
