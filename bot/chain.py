@@ -15,13 +15,12 @@ from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
 
-def make_answerer(settings: Settings, knowledge: Knowledge, collect: bool = False,
-                  rerank_weight: float = 0.0) -> ExtractiveAnswerer:
+def make_answerer(settings: Settings, knowledge: Knowledge, collect: bool = False
+                  ) -> ExtractiveAnswerer:
     """Factory for the answer step, keyed by ``settings.answerer``.
 
     ``collect=True`` answers every on-topic question with its best candidate and no
-    decision (choosing with ``rerank_weight``): that is what ``bot calibrate`` fits the
-    decision on.
+    decision: that is what ``bot calibrate`` fits the decision on.
     """
     from bot.confidence import load_calibration
 
@@ -32,7 +31,7 @@ def make_answerer(settings: Settings, knowledge: Knowledge, collect: bool = Fals
         calibration is not None and any(f.startswith("rerank") for f in calibration.features)
     )
     reranker = make_reranker(settings, required=not collect) if wants_reranker else None
-    return ExtractiveAnswerer(knowledge, calibration, reranker, rerank_weight=rerank_weight)
+    return ExtractiveAnswerer(knowledge, calibration, reranker)
 
 
 def make_reranker(settings: Settings, required: bool = True) -> Any:

@@ -52,9 +52,6 @@ class Calibration:
     answer_at: float
     hedge_at: float
     info: dict[str, Any] = field(default_factory=dict)
-    rerank_weight: float = 0.0
-    """How much the cross-encoder's probability adds to a candidate's score when choosing
-    the sentence (chosen on the training data by ``bot calibrate``)."""
 
     def predict(self, signals: Mapping[str, float]) -> float:
         """Probability that the chosen sentence answers (0..1)."""
@@ -75,8 +72,7 @@ class Calibration:
         data = {"features": list(self.features), "mean": list(self.mean),
                 "scale": list(self.scale), "coef": list(self.coef),
                 "intercept": self.intercept, "answer_at": self.answer_at,
-                "hedge_at": self.hedge_at, "rerank_weight": self.rerank_weight,
-                "info": self.info}
+                "hedge_at": self.hedge_at, "info": self.info}
         return json.dumps(data, indent=1, ensure_ascii=False)
 
     @classmethod
@@ -85,8 +81,7 @@ class Calibration:
         d = json.loads(text)
         return cls(tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]),
                    tuple(d["coef"]), float(d["intercept"]), float(d["answer_at"]),
-                   float(d["hedge_at"]), dict(d.get("info", {})),
-                   float(d.get("rerank_weight", 0.0)))
+                   float(d["hedge_at"]), dict(d.get("info", {})))
 
 
 def default_path() -> Path:

@@ -332,10 +332,8 @@ class ExtractiveAnswerer:
     """Picks the answering sentence(s) or clause of the retrieved passages, or refuses."""
 
     def __init__(self, knowledge: Knowledge, calibration: Calibration | None,
-                 reranker: Any = None, gate: GateConfig | None = None,
-                 rerank_weight: float = 0.0) -> None:
+                 reranker: Any = None, gate: GateConfig | None = None) -> None:
         self.knowledge = knowledge
-        self.rerank_weight = rerank_weight
         self.calibration = calibration
         self.reranker = reranker
         self.gate = gate or GateConfig()
@@ -391,11 +389,10 @@ class ExtractiveAnswerer:
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
     def rerank(self, question: str, cands: list[Candidate]) -> dict[str, float]:
-        """Cross-encoder signals (and, with a fitted weight, the reranked order)."""
+        """Cross-encoder signals of the best candidates (empty without the reranker)."""
         if self.reranker is None or not cands:
             return {}
-        weight = self.calibration.rerank_weight if self.calibration else self.rerank_weight
-        return dict(self.reranker.rerank(question, cands, self.sentence_text, weight))
+        return dict(self.reranker.signals(question, cands, self.sentence_text))
 
     def sentence_text(self, cand: Candidate) -> str:
         """The whole sentence a candidate (maybe a clause of it) comes from."""

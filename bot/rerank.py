@@ -8,7 +8,7 @@ sentences, which keeps an answer within the latency budget on a laptop CPU.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,12 +32,12 @@ class Reranker:
         self.score = score
         self.top = top
 
-    def rerank(self, question: str, cands: list[Candidate], sentence_of: Callable[
-            [Candidate], str], weight: float) -> dict[str, float]:
-        """Score the top distinct sentences, add ``weight`` x probability to their
-        candidates' scores, re-sort ``cands`` in place and return the signals:
-        ``rerank_best`` (probability for the chosen sentence), ``rerank_top`` (the best
-        probability) and ``rerank_agree`` (the chosen sentence is the model's favourite)."""
+    def signals(self, question: str, cands: Sequence[Candidate],
+                sentence_of: Callable[[Candidate], str]) -> dict[str, float]:
+        """Score the top distinct sentences of ``cands`` (best first): ``rerank_best`` is the
+        probability for the chosen sentence, ``rerank_top`` the best probability and
+        ``rerank_agree`` whether the chosen sentence is the model's favourite. (As a
+        tie-breaker of the choice itself it was measured and did not help.)"""
         texts: list[str] = []
         for cand in cands:
             text = sentence_of(cand)
@@ -46,14 +46,8 @@ class Reranker:
             if len(texts) >= self.top:
                 break
         probs = np.asarray(self.score(question, texts), dtype=np.float64)
-        prob = dict(zip(texts, probs.tolist(), strict=True))
-        if weight:
-            for cand in cands:
-                cand.score += weight * prob.get(sentence_of(cand), 0.0)
-            cands.sort(key=lambda c: (-c.score, c.rank, c.start, c.end))
-        best = prob.get(sentence_of(cands[0]), 0.0)
-        return {"rerank_best": best, "rerank_top": float(probs.max()),
-                "rerank_agree": float(best >= float(probs.max()))}
+        best, top = float(probs[0]), float(probs.max())
+        return {"rerank_best": best, "rerank_top": top, "rerank_agree": float(best >= top)}
 
 
 def load_reranker(path: Path | None = None) -> Reranker:

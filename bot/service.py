@@ -48,20 +48,19 @@ def clean_history(history: Sequence[Any] | None) -> list[dict[str, str]]:
 class QantarBot:
     """The grounded Q&A service: ``ask`` answers with citations, ``retrieve`` shows passages."""
 
-    def __init__(self, settings: Settings, knowledge: Knowledge, collect: bool = False,
-                 rerank_weight: float = 0.0) -> None:
+    def __init__(self, settings: Settings, knowledge: Knowledge, collect: bool = False) -> None:
         self.settings = settings
         self.knowledge = knowledge
         self.retriever = HybridRetriever(
             knowledge=knowledge, k=settings.k, fetch_k=settings.fetch_k, rrf_k=settings.rrf_k
         )
-        self.answerer = make_answerer(settings, knowledge, collect, rerank_weight)
+        self.answerer = make_answerer(settings, knowledge, collect)
         self.answerer.warm()
         self.chain = build_chain(settings, knowledge, self.retriever, self.answerer)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, collect: bool = False,
-                      rerank_weight: float = 0.0) -> QantarBot:
+    def from_settings(cls, settings: Settings | None = None, collect: bool = False
+                      ) -> QantarBot:
         """Open (or build on first use) the index and load everything answering needs."""
         from index.embedding import index_fingerprint, make_embeddings
         from index.pipeline import ensure_index
@@ -72,7 +71,7 @@ class QantarBot:
         store = IndexStore(open_client(settings), settings.collection, embeddings,
                            index_fingerprint(embeddings, settings))
         ensure_index(store, settings)
-        return cls(settings, Knowledge.load(store), collect, rerank_weight)
+        return cls(settings, Knowledge.load(store), collect)
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             k: int | None = None) -> Answer:

@@ -35,7 +35,6 @@ DEFAULT_MEASURE = REPO / "tests" / "data" / "external" / "squad2-complexity.json
 ARTICLE_SETS = ("qa", "paraphrases", "heldout", "blind", "final", "unseen")
 MIN_HEDGE_PRECISION = 0.25  # the closest passage answers at least this often in the band
 MIN_BAND = 20
-DEFAULT_RERANK_WEIGHT = 0.0
 # SQuAD 2.0's unanswerable questions are written from the paragraph with a word swapped, so
 # word overlap *rises* for them; fitted on, they pulled the decision against reader-style
 # questions (measured: docs/calibration.md). They are collected and scored, not fitted.
@@ -60,8 +59,7 @@ def _row(group: str, origin: str, answerable: bool, right: bool, draft: Any) -> 
             "label": int(answerable and right), "features": features}
 
 
-def collect_squad(path: Path, base: Any, origin: str, weight: float = 0.0
-                  ) -> list[dict[str, Any]]:
+def collect_squad(path: Path, base: Any, origin: str) -> list[dict[str, Any]]:
     """Signals and labels for every question of a SQuAD file (decision off)."""
     from tqdm import tqdm
 
@@ -69,7 +67,7 @@ def collect_squad(path: Path, base: Any, origin: str, weight: float = 0.0
     rows = []
     total = sum(len(a.questions) for a in articles)
     with tqdm(total=total, unit="q", desc=f"collect {path.name}", file=sys.stderr) as bar:
-        for article, bot in article_bots(base, articles, True, weight):
+        for article, bot in article_bots(base, articles, collect=True):
             for q in article.questions:
                 answer, draft = traced_draft(bot, q.question, [])
                 right = answer.found and contains_gold(answer.answer, q.answers)
@@ -79,13 +77,12 @@ def collect_squad(path: Path, base: Any, origin: str, weight: float = 0.0
     return rows
 
 
-def collect_article(files: Iterable[Path], base: Any, weight: float = 0.0
-                    ) -> list[dict[str, Any]]:
+def collect_article(files: Iterable[Path], base: Any) -> list[dict[str, Any]]:
     """Signals and labels for the article's question files, conversations in order."""
     from bot.evaluate import load_qa
     from bot.service import QantarBot
 
-    bot = QantarBot.from_settings(base, True, weight)
+    bot = QantarBot.from_settings(base, collect=True)
     rows = []
     for path in files:
         for conv in load_qa(path):
@@ -112,8 +109,7 @@ def collect_conversation(bot: Any, conv: Any, group: str, origin: str) -> list[d
     return rows
 
 
-def collect_documents(files: Iterable[Path], squad: Path, base: Any, weight: float = 0.0
-                      ) -> list[dict[str, Any]]:
+def collect_documents(files: Iterable[Path], squad: Path, base: Any) -> list[dict[str, Any]]:
     """Reader-style conversations about other documents (SQuAD articles named by each
     line's ``document``), each document indexed alone; grouped by document for folds."""
     from bot.evaluate import load_qa
@@ -126,7 +122,7 @@ def collect_documents(files: Iterable[Path], squad: Path, base: Any, weight: flo
             wanted.setdefault(str(data["document"]), []).append(conv)
     rows = []
     articles = [by_title[t] for t in wanted if t in by_title]
-    for article, bot in article_bots(base, articles, True, weight):
+    for article, bot in article_bots(base, articles, collect=True):
         for conv in wanted[article.title]:
             rows += collect_conversation(bot, conv, f"docs:{article.title}", "documents")
     return rows
@@ -305,10 +301,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reranker", action=argparse.BooleanOptionalAction, default=False,
                         help="use the answer cross-encoder's signals (default: off; measured "
                         "in docs/calibration.md, it did not earn its place)")
-    parser.add_argument("--rerank-weight", type=float, default=DEFAULT_RERANK_WEIGHT,
-                        help="weight of the cross-encoder when choosing the sentence "
-                        f"(default {DEFAULT_RERANK_WEIGHT}, chosen on the training file: "
-                        "docs/calibration.md)")
     parser.add_argument("--out", type=Path, default=None,
                         help="calibration file to write (default: bot/data/calibration.json)")
     parser.add_argument("--docs", type=Path, default=REPO / "docs",
@@ -321,12 +313,9 @@ def collect_all(args: argparse.Namespace, base: Any) -> dict[str, list[dict[str,
     doc_files = args.documents
     if doc_files is None:
         doc_files = sorted((REPO / "tests" / "data" / "docs").glob("*.jsonl"))
-    weight = args.rerank_weight
-    fit = collect_squad(args.train, base, "squad", weight) + collect_article(qa_files, base,
-                                                                             weight)
-    fit += collect_documents(doc_files, args.train, base, weight)
-    measure = (collect_squad(args.measure, base, "squad", weight) if args.measure.exists()
-               else [])
+    fit = collect_squad(args.train, base, "squad") + collect_article(qa_files, base)
+    fit += collect_documents(doc_files, args.train, base)
+    measure = collect_squad(args.measure, base, "squad") if args.measure.exists() else []
     return {"fit": fit, "measure": measure}
 
 
@@ -388,8 +377,7 @@ def run(args: argparse.Namespace) -> int:
     mean, scale, coef, b = model
     calibration = Calibration(tuple(names), tuple(map(float, mean)), tuple(map(float, scale)),
                               tuple(map(float, coef)), b, answer_at, hedge_at,
-                              {"fitted_on": report["fitted_on"], "oof": report["oof"]},
-                              args.rerank_weight)
+                              {"fitted_on": report["fitted_on"], "oof": report["oof"]})
     out = args.out or default_path()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(calibration.to_json() + "\n", encoding="utf-8")

@@ -86,8 +86,8 @@ def article_settings(base: Any, article: SquadArticle, workdir: Path) -> Any:
     })
 
 
-def article_bots(base: Any, articles: list[SquadArticle], collect: bool = False,
-                 rerank_weight: float = 0.0) -> Iterator[tuple[SquadArticle, Any]]:
+def article_bots(base: Any, articles: list[SquadArticle], collect: bool = False
+                 ) -> Iterator[tuple[SquadArticle, Any]]:
     """A fresh bot per article, each over its own temporary index (``collect``: the
     decision off, as ``bot calibrate`` needs)."""
     from bot.service import QantarBot
@@ -95,7 +95,7 @@ def article_bots(base: Any, articles: list[SquadArticle], collect: bool = False,
     for article in articles:
         with tempfile.TemporaryDirectory(prefix="qantar-squad-") as tmp:
             settings = article_settings(base, article, Path(tmp))
-            yield article, QantarBot.from_settings(settings, collect, rerank_weight)
+            yield article, QantarBot.from_settings(settings, collect)
 
 
 def score_row(q: SquadQuestion, answer: Any, ms: float) -> dict[str, Any]:
