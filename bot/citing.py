@@ -6,7 +6,7 @@ reproduce their text exactly become citations, and every [n] in the answer has o
 
 from __future__ import annotations
 
-from bot.contract import STATUSES, Answer, Citation
+from bot.contract import Answer, Citation
 from bot.extractive import Draft
 from bot.retrieval import Knowledge
 
@@ -29,8 +29,7 @@ def cite(draft: Draft, knowledge: Knowledge) -> Answer:
         ))
         markers.append(f"[{n}]")
     text = draft.template.format(*markers)
-    status = next((s for s in STATUSES if s == draft.status),
-                  "answered" if draft.found else "not_found")
+    status = draft.status or ("answered" if draft.found else "not_found")
     confidence = min(1.0, max(0.0, float(draft.confidence)))
     if status != "not_found" and not citations:
         return Answer(answer="The article does not say.", found=False, status="not_found",

@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from bot.contract import Status
 from bot.question import Kind, Question, named_phrases
 from bot.text import stem_set, words
 
 if TYPE_CHECKING:
     from bot.extractive import Candidate, Scorer
-
-Outcome = Literal["answered", "closest", "not_found"]
 
 _VALUE_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE, Kind.NAME)
 _YES_NO = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
@@ -61,7 +60,7 @@ class Calibration:
             z += w * (float(signals.get(name, 0.0)) - mu) / sd
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def outcome(self, confidence: float) -> Outcome:
+    def outcome(self, confidence: float) -> Status:
         """Answer, hedge with the closest passage, or say nothing relevant was found."""
         if confidence >= self.answer_at:
             return "answered"

@@ -184,13 +184,19 @@ class TurnResult:
         return reasons
 
 
-def ask_traced(bot: Any, question: str, history: list[dict[str, str]]) -> tuple[Any, str]:
-    """Ask, and recover the standalone question the chain's ``condense`` step produced."""
+def ask_with_step(bot: Any, question: str, history: list[dict[str, str]], step: str
+                  ) -> tuple[Any, Any]:
+    """Ask, and recover what the chain's step ``step`` produced (None if it did not run)."""
     from langchain_core.tracers.context import collect_runs
 
     with collect_runs() as collector:
         answer = bot.ask(question, history)
-    standalone = _find_output(collector.traced_runs, "condense")
+    return answer, _find_output(collector.traced_runs, step)
+
+
+def ask_traced(bot: Any, question: str, history: list[dict[str, str]]) -> tuple[Any, str]:
+    """Ask, and recover the standalone question the chain's ``condense`` step produced."""
+    answer, standalone = ask_with_step(bot, question, history, "condense")
     return answer, standalone if isinstance(standalone, str) and standalone else question
 
 

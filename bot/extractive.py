@@ -22,6 +22,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from bot.confidence import Calibration, candidate_signals
+from bot.contract import Status
 from bot.prompts import render
 from bot.question import TITLES, Kind, Question, has_value, named_phrases
 from bot.related import RelatedWords
@@ -291,8 +292,8 @@ class Draft:
     found: bool
     quotes: list[Quote]
     signals: dict[str, Any]
-    status: str = ""
-    """answered | closest | not_found; empty = derived from ``found``."""
+    status: Status | None = None
+    """answered | closest | not_found; None = derived from ``found`` (metadata answers)."""
     confidence: float = 1.0
     """Learned probability that the first quote answers (metadata answers are certain)."""
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.evaluate import ask_with_step
 from bot.learn.squad import article_bots, contains_gold, load_squad
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,17 +43,6 @@ FIT_ON = ("article", "documents")
 
 
 # --- collecting -------------------------------------------------------------------------------
-def traced_draft(bot: Any, question: str, history: list[dict[str, str]]) -> tuple[Any, Any]:
-    """Ask with the decision off and return (answer, the answerer's draft)."""
-    from langchain_core.tracers.context import collect_runs
-
-    from bot.evaluate import _find_output
-
-    with collect_runs() as collector:
-        answer = bot.ask(question, history)
-    return answer, _find_output(collector.traced_runs, "answer")
-
-
 def _row(group: str, origin: str, answerable: bool, right: bool, draft: Any) -> dict[str, Any]:
     features = (draft.signals or {}).get("features") if draft is not None else None
     return {"group": group, "origin": origin, "answerable": answerable,
@@ -69,7 +59,7 @@ def collect_squad(path: Path, base: Any, origin: str) -> list[dict[str, Any]]:
     with tqdm(total=total, unit="q", desc=f"collect {path.name}", file=sys.stderr) as bar:
         for article, bot in article_bots(base, articles, collect=True):
             for q in article.questions:
-                answer, draft = traced_draft(bot, q.question, [])
+                answer, draft = ask_with_step(bot, q.question, [], "answer")
                 right = answer.found and contains_gold(answer.answer, q.answers)
                 rows.append(_row(f"squad:{article.title}", origin, not q.impossible, right,
                                  draft))
@@ -98,7 +88,7 @@ def collect_conversation(bot: Any, conv: Any, group: str, origin: str) -> list[d
     rows = []
     history: list[dict[str, str]] = []
     for turn in conv.turns:
-        answer, draft = traced_draft(bot, turn.q, history)
+        answer, draft = ask_with_step(bot, turn.q, history, "answer")
         right = answer.found and not expect_met(answer.answer, turn.expect)
         if right and turn.evidence:
             right = any(span_holds(c.source, c.start, c.end, c.text, turn.evidence, sources)
