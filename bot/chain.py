@@ -1,4 +1,8 @@
-"""The one LCEL chain: condense -> retrieve -> answer -> cite."""
+"""The one LCEL chain: condense -> retrieve -> answer -> cite.
+
+``build_prepare`` is its first half (condense and retrieve); streaming surfaces run it,
+let the answerer write while streaming, and cite the final draft the same way.
+"""
 
 from __future__ import annotations
 
@@ -7,54 +11,17 @@ from typing import Any
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
+from bot.answerers import Answerer, Draft
 from bot.citing import cite
 from bot.condense import condense
 from bot.contract import Answer
-from bot.extractive import Draft, ExtractiveAnswerer
 from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
 
-def make_answerer(settings: Settings, knowledge: Knowledge, collect: bool = False
-                  ) -> ExtractiveAnswerer:
-    """Factory for the answer step, keyed by ``settings.answerer``.
-
-    ``collect=True`` answers every on-topic question with its best candidate and no
-    decision: that is what ``bot calibrate`` fits the decision on.
-    """
-    from bot.confidence import load_calibration
-
-    if settings.answerer != "extractive":  # pragma: no cover - the setting is a Literal
-        raise ValueError(f"Unknown answerer {settings.answerer!r}")
-    calibration = None if collect else load_calibration(settings.calibration_path)
-    wants_reranker = collect or (
-        calibration is not None and any(f.startswith("rerank") for f in calibration.features)
-    )
-    reranker = make_reranker(settings, required=not collect) if wants_reranker else None
-    return ExtractiveAnswerer(knowledge, calibration, reranker)
-
-
-def make_reranker(settings: Settings, required: bool = True) -> Any:
-    """The packaged cross-encoder; None when switched off (or absent and not required)."""
-    if not settings.reranker:
-        return None
-    from bot.rerank import RerankerUnavailable, load_reranker
-
-    try:
-        return load_reranker(settings.reranker_path)
-    except RerankerUnavailable:
-        if required:
-            raise
-        return None
-
-
-def build_chain(
-    settings: Settings,
-    knowledge: Knowledge,
-    retriever: HybridRetriever,
-    answerer: ExtractiveAnswerer,
-) -> Runnable[dict[str, Any], Any]:
-    """``{"question", "history"}`` in, :class:`bot.contract.Answer` out."""
+def build_prepare(settings: Settings, knowledge: Knowledge, retriever: HybridRetriever
+                  ) -> Runnable[dict[str, Any], dict[str, Any]]:
+    """``{"question", "history", "k"}`` in; the same plus ``standalone`` and ``docs`` out."""
     entities = knowledge.entities
 
     def standalone(x: dict[str, Any]) -> str:
@@ -64,6 +31,20 @@ def build_chain(
     def retrieve(x: dict[str, Any]) -> list[Document]:
         return retriever.search(x["standalone"], x.get("k") or settings.k)
 
+    return (
+        RunnablePassthrough.assign(standalone=RunnableLambda(standalone, name="condense"))
+        | RunnablePassthrough.assign(docs=RunnableLambda(retrieve, name="retrieve"))
+    )
+
+
+def build_chain(
+    settings: Settings,
+    knowledge: Knowledge,
+    retriever: HybridRetriever,
+    answerer: Answerer,
+) -> Runnable[dict[str, Any], Any]:
+    """``{"question", "history"}`` in, :class:`bot.contract.Answer` out."""
+
     def answer(x: dict[str, Any]) -> Draft:
         return answerer(x["standalone"], x["docs"])
 
@@ -71,8 +52,7 @@ def build_chain(
         return cite(x["draft"], knowledge)
 
     chain = (
-        RunnablePassthrough.assign(standalone=RunnableLambda(standalone, name="condense"))
-        | RunnablePassthrough.assign(docs=RunnableLambda(retrieve, name="retrieve"))
+        build_prepare(settings, knowledge, retriever)
         | RunnablePassthrough.assign(draft=RunnableLambda(answer, name="answer"))
         | RunnableLambda(cite_step, name="cite")
     )

@@ -1,13 +1,13 @@
 """The cite step: number quotes, verify them against their source, fill the template.
 
-Whatever produced the draft (extractive or an LLM later), only quotes whose offsets
+Whatever produced the draft (the extractive answerer or an LLM), only quotes whose offsets
 reproduce their text exactly become citations, and every [n] in the answer has one.
 """
 
 from __future__ import annotations
 
+from bot.answerers.base import Draft
 from bot.contract import Answer, Citation
-from bot.extractive import Draft
 from bot.retrieval import Knowledge
 
 
@@ -35,4 +35,5 @@ def cite(draft: Draft, knowledge: Knowledge) -> Answer:
         return Answer(answer="The article does not say.", found=False, status="not_found",
                       confidence=confidence, citations=[])
     return Answer(answer=" ".join(text.split()), found=draft.found, status=status,
-                  confidence=round(confidence, 4), citations=citations)
+                  confidence=round(confidence, 4), citations=citations,
+                  written_by=draft.written_by, fallback=draft.fallback)

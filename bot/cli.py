@@ -69,6 +69,10 @@ def _print_answer(answer: Any, as_json: bool) -> None:
         print(f"  [{c.n}] {c.title} @{c.start}-{c.end}: “{c.text}”")
     label = {"answered": "answered", "closest": "closest passage, may not answer",
              "not_found": "not found"}[answer.status]
+    if answer.written_by != "extractive":
+        label += f"; written by {answer.written_by}, each sentence checked against its passage"
+    if answer.fallback:
+        label += f"; the LLM's answer was not used ({answer.fallback}): quoted instead"
     print(f"  ({label}; confidence {answer.confidence:.0%})")
 
 
@@ -134,8 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, help="passages handed to the answerer")
     _add_common(p)
     p.set_defaults(func=cmd_chat)
-    for name, module, text in (("eval", "bot.evaluate", "score answers on a QA or SQuAD file"),
-                               ("bench", "bot.bench", "measure latency and scale"),
+    for name, module, text in (("eval", "bot.evaluation.evaluate",
+                                "score answers on a QA or SQuAD file"),
+                               ("bench", "bot.evaluation.bench", "measure latency and scale"),
                                ("calibrate", "bot.learn.calibrate",
                                 "refit the answer/hedge/refuse decision")):
         p = sub.add_parser(name, help=text)
@@ -160,6 +165,7 @@ def _delegate(module: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors become a message and exit code 2, never a traceback."""
     args = build_parser().parse_args(argv)
+    from bot.answerers.errors import AnswererUnavailable
     from bot.confidence import CalibrationError
     from bot.rerank import RerankerUnavailable
     from bot.service import QuestionError
@@ -174,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     except (QuestionError, SourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (MissingDependency, IndexUnavailable, CalibrationError, RerankerUnavailable) as exc:
+    except (MissingDependency, IndexUnavailable, CalibrationError, RerankerUnavailable,
+            AnswererUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:

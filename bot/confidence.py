@@ -27,7 +27,7 @@ from bot.question import Kind, Question, named_phrases
 from bot.text import stem_set, words
 
 if TYPE_CHECKING:
-    from bot.extractive import Candidate, Scorer
+    from bot.answerers.extractive import Candidate, Scorer
 
 _VALUE_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE, Kind.NAME)
 _YES_NO = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
@@ -123,7 +123,7 @@ def _share(held: Sequence[bool]) -> float:
 def candidate_signals(q: Question, query: str, cands: Sequence[Candidate], scorer: Scorer,
                       absent: float, unknown_names: int) -> dict[str, float]:
     """What the decision sees about the best candidate ``cands[0]`` (see module doc)."""
-    from bot.extractive import match
+    from bot.answerers.extractive import match
 
     best = cands[0]
     kb = scorer.knowledge

@@ -43,6 +43,18 @@ class Answer(BaseModel):
         "question (learned; see docs/calibration.md).",
     )
     citations: list[Citation] = Field(default_factory=list)
+    written_by: str = Field(
+        default="extractive",
+        description="Who wrote the answer text: 'extractive' (sentences quoted from the "
+        "documents) or the LLM answerer ('llamacpp', 'openai') whose every sentence was "
+        "checked against the passage it cites.",
+    )
+    fallback: str | None = Field(
+        default=None,
+        description="Set when an LLM answerer was configured but its text was replaced by "
+        "the extractive answer: 'unverified' (a sentence was not supported by its passage), "
+        "'timeout', 'error' (the model failed or its server was unreachable).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.extractive import Draft
+    from bot.answerers.base import Draft
     from bot.retrieval import Knowledge
 
 _DOC = r"(this|the|that)\s+(article|story|piece|report|text|news)|this|it"
@@ -43,7 +43,7 @@ _GIST_Q = re.compile(rf"\b(what\s+is|what's)\s+({_DOC})\s+about\b|\bsummar(y|ise
 
 def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
     """A cited answer when the question asks about the (single) document itself."""
-    from bot.extractive import Draft, Quote
+    from bot.answerers.base import Draft, Quote
 
     if len(knowledge.records) != 1:
         return None

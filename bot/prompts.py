@@ -19,6 +19,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "gist": frozenset({"lede", "cite"}),
     "no_author": frozenset(),
     "closest": frozenset({"what"}),
+    "answer_system": frozenset(),
+    "answer_user": frozenset({"passages", "question"}),
 }
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from bot.extractive import Candidate
+    from bot.answerers.extractive import Candidate
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = REPO / "models" / "answer-ce"

@@ -6,7 +6,9 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from bot.chain import build_chain, make_answerer
+from bot.answerers import Draft, make_answerer
+from bot.chain import build_chain, build_prepare
+from bot.citing import cite
 from bot.contract import Answer
 from bot.question import clean_question, focus_question
 from bot.retrieval import HybridRetriever, Knowledge
@@ -48,19 +50,21 @@ def clean_history(history: Sequence[Any] | None) -> list[dict[str, str]]:
 class QantarBot:
     """The grounded Q&A service: ``ask`` answers with citations, ``retrieve`` shows passages."""
 
-    def __init__(self, settings: Settings, knowledge: Knowledge, collect: bool = False) -> None:
+    def __init__(self, settings: Settings, knowledge: Knowledge, collect: bool = False,
+                 chat_model: Any = None) -> None:
         self.settings = settings
         self.knowledge = knowledge
         self.retriever = HybridRetriever(
             knowledge=knowledge, k=settings.k, fetch_k=settings.fetch_k, rrf_k=settings.rrf_k
         )
-        self.answerer = make_answerer(settings, knowledge, collect)
+        self.answerer = make_answerer(settings, knowledge, collect, chat_model)
         self.answerer.warm()
+        self.prepare = build_prepare(settings, knowledge, self.retriever)
         self.chain = build_chain(settings, knowledge, self.retriever, self.answerer)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, collect: bool = False
-                      ) -> QantarBot:
+    def from_settings(cls, settings: Settings | None = None, collect: bool = False,
+                      chat_model: Any = None) -> QantarBot:
         """Open (or build on first use) the index and load everything answering needs."""
         from index.embedding import index_fingerprint, make_embeddings
         from index.pipeline import ensure_index
@@ -71,7 +75,7 @@ class QantarBot:
         store = IndexStore(open_client(settings), settings.collection, embeddings,
                            index_fingerprint(embeddings, settings))
         ensure_index(store, settings)
-        return cls(settings, Knowledge.load(store), collect)
+        return cls(settings, Knowledge.load(store), collect, chat_model)
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             k: int | None = None) -> Answer:
@@ -82,12 +86,39 @@ class QantarBot:
         )
         return result
 
+    def events(self, question: str, history: Sequence[Any] | None = None
+               ) -> Iterator[str | Answer]:
+        """The answer text as it grows, then the final :class:`Answer`.
+
+        An LLM answerer's text grows as the model writes it (its draft markers are those
+        of the prompt's passages; the final answer is the verified, renumbered one). An
+        extractive answer is finished at once: its words are replayed so chat UIs still
+        show it growing.
+        """
+        cleaned = validate_question(question, self.settings)
+        x = self.prepare.invoke(
+            {"question": focus_question(cleaned), "history": clean_history(history), "k": None}
+        )
+        draft: Draft | None = None
+        written = False
+        for item in self.answerer.stream(x["standalone"], x["docs"]):
+            if isinstance(item, Draft):
+                draft = item
+            else:
+                written = True
+                yield item
+        assert draft is not None, "an answerer's stream ends with its draft"
+        answer = cite(draft, self.knowledge)
+        if not written:
+            words = answer.answer.split(" ")
+            for i in range(1, len(words)):
+                yield " ".join(words[:i])
+        yield answer
+
     def stream(self, question: str, history: Sequence[Any] | None = None) -> Iterator[str]:
-        """The answer text growing word by word (for chat UIs), then the final text."""
-        answer = self.ask(question, history)
-        words = answer.answer.split(" ")
-        for i in range(1, len(words) + 1):
-            yield " ".join(words[:i])
+        """The answer text as it grows (for chat UIs); the last item is the final text."""
+        for item in self.events(question, history):
+            yield item.answer if isinstance(item, Answer) else item
 
     def retrieve(self, question: str, k: int | None = None) -> list[dict[str, Any]]:
         """Passages with their fused and per-retriever scores (no answering)."""

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,8 +57,46 @@ class Settings(BaseSettings):
         description="Embedding backend: packaged all-MiniLM-L6-v2, or a deterministic fake "
         "(tests only).",
     )
-    answerer: Literal["extractive"] = Field(
-        default="extractive", description="Answer generator (extractive needs no LLM)."
+    answerer: Literal["extractive", "llamacpp", "openai"] = Field(
+        default="extractive",
+        description="Who writes answers: extractive (quotes sentences, no LLM), llamacpp (a "
+        "local GGUF model, the packaged one by default) or openai (any OpenAI-compatible "
+        "server). LLM answerers need `pip install -e '.[llm]'`; the learned decision "
+        "still decides whether the documents answer.",
+    )
+    llm_path: Path | None = Field(
+        default=None,
+        description="GGUF file for the llamacpp answerer; default: the packaged "
+        "Qwen2.5-Coder-1.5B-Instruct, joined and SHA-256-checked into data_dir/models.",
+    )
+    llm_threads: int | None = Field(
+        default=None, ge=1, description="CPU threads for llamacpp; default: all cores."
+    )
+    llm_ctx: int = Field(default=2048, ge=512, description="Context window of llamacpp.")
+    llm_base_url: str = Field(
+        default="http://127.0.0.1:8000/v1",
+        description="Base URL of the OpenAI-compatible server (openai answerer).",
+    )
+    llm_model: str = Field(
+        default="qwen2.5-coder-1.5b-instruct",
+        description="Model name sent to the OpenAI-compatible server.",
+    )
+    llm_api_key: SecretStr = Field(
+        default=SecretStr("not-needed"),
+        description="API key for the OpenAI-compatible server (local ones ignore it).",
+    )
+    llm_max_tokens: int = Field(
+        default=96, ge=8, le=1024, description="Most tokens an LLM may write per answer."
+    )
+    llm_timeout: float = Field(
+        default=30.0, gt=0,
+        description="Seconds an LLM may take for one answer; past it the extractive "
+        "answer is given instead.",
+    )
+    llm_passages: int = Field(
+        default=3, ge=1, le=6,
+        description="Best sentences shown to the LLM as numbered passages (fewer = faster "
+        "first token).",
     )
 
     calibration_path: Path | None = Field(

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from bot.answerers.base import Draft, Quote
 from bot.citing import cite
 from bot.condense import Entities, condense
 from bot.contract import Answer
-from bot.extractive import Draft, Quote
 from bot.prompts import PromptError, variables
 from bot.question import Kind, Question, clean_question, focus_question, named_phrases
 from bot.service import QantarBot, QuestionError, validate_question
@@ -26,7 +26,9 @@ def fake_bot(fake_settings: Settings) -> QantarBot:
 def test_answer_contract_holds_with_fake_embeddings(fake_bot: QantarBot) -> None:
     answer = fake_bot.ask("How many weapons were seized?")
     data = answer.model_dump()
-    assert set(data) == {"answer", "found", "status", "confidence", "citations"}
+    assert set(data) == {"answer", "found", "status", "confidence", "citations", "written_by",
+                         "fallback"}
+    assert data["written_by"] == "extractive" and data["fallback"] is None
     assert data["status"] == "answered" and data["confidence"] == 0.5
     assert answer.found and answer.is_consistent()
     record = fake_bot.knowledge.records[answer.citations[0].source]

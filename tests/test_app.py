@@ -23,6 +23,24 @@ import app  # noqa: E402
 from bot.contract import STATUSES, Answer, Citation, Status  # noqa: E402
 from tests import app_fixtures  # noqa: E402
 from tests.app_fixtures import STATUS_QUESTIONS, AppServer  # noqa: E402
+from ui.embed import EMBED_PLACEHOLDER_ORIGIN, bundle_path, embed_loader, embed_page  # noqa: E402
+from ui.feedback import FeedbackLog, vote_name  # noqa: E402
+from ui.render import (  # noqa: E402
+    STATUS_LABELS,
+    AnswerDict,
+    CitationDict,
+    _segments,
+    answer_confidence,
+    answer_markdown,
+    answer_message,
+    answer_status,
+    article_html,
+    esc,
+    partial_message,
+    sources_html,
+    span_id,
+    status_badge,
+)
 
 # Shared fixtures (tests/conftest.py belongs to the core; these live in tests/app_fixtures.py).
 app_bot = app_fixtures.app_bot
@@ -57,9 +75,9 @@ def marks_text(html_text: str, key: str) -> str:
 
 def test_answer_markdown_escapes_text_and_links_known_markers() -> None:
     cites = [citation(1, "Tokayev spoke in 2019.", TEXT.index("Tokayev"))]
-    out = app.answer_markdown('He <img src=x onerror=alert(1)> spoke [1] and [2].', 3, cites)
+    out = answer_markdown('He <img src=x onerror=alert(1)> spoke [1] and [2].', 3, cites)
     assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out
-    assert f'href="#{app.span_id(3, 1)}"' in out and ">[1]</a>" in out
+    assert f'href="#{span_id(3, 1)}"' in out and ">[1]</a>" in out
     assert "[2]" in out and 'href="#qantar-src-t3-c2"' not in out  # no citation, plain text
     assert 'title="A &lt;b&gt;title&lt;/b&gt;"' in out  # attribute escaped too
 
@@ -67,11 +85,11 @@ def test_answer_markdown_escapes_text_and_links_known_markers() -> None:
 def test_sources_html_quotes_title_and_position_escaped() -> None:
     start = TEXT.index("<script>")
     cite = citation(1, TEXT[start:start + 27], start)
-    out = app.sources_html([cite], 0)
+    out = sources_html([cite], 0)
     assert "<script>" not in out and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in out
     assert "A &lt;b&gt;title&lt;/b&gt;" in out
     assert f"characters {start}–{start + 27}" in out
-    assert app.sources_html([], 0) == ""
+    assert sources_html([], 0) == ""
 
 
 def test_article_html_highlights_exact_offsets_and_escapes_document() -> None:
@@ -85,7 +103,7 @@ def test_article_html_highlights_exact_offsets_and_escapes_document() -> None:
         {"question": "q3", "answer": {"answer": "b [1] [2]", "found": True, "citations": [
             citation(1, TEXT[s2:s2 + 5], s2), citation(2, TEXT[:5], 0)]}},
     ]
-    out = app.article_html(recs, turns)
+    out = article_html(recs, turns)
     assert "<script>" not in out and "&lt;script&gt;" in out
     # overlapping spans (t0-c1 contains t2-c1) keep their exact text
     assert marks_text(out, "t0-c1") == TEXT[s1:s1 + 22]
@@ -106,7 +124,7 @@ def test_article_html_highlights_exact_offsets_and_escapes_document() -> None:
 def test_article_html_without_citations_shows_first_source() -> None:
     recs = {"a.txt": record(source="a.txt", text="First."),
             "b.txt": record(source="b.txt", text="Second.")}
-    out = app.article_html(recs, [])
+    out = article_html(recs, [])
     assert "First." in out and "Second." not in out and "<mark" not in out
 
 
@@ -124,26 +142,26 @@ def status_answer(status: str, confidence: float = 0.82) -> dict[str, Any]:
 
 @pytest.mark.parametrize("status", STATUSES)
 def test_answer_message_badge_per_status_keeps_escaping(status: Status) -> None:
-    out = app.answer_message(status_answer(status), 2)
+    out = answer_message(status_answer(status), 2)
     assert out.startswith(f'<div class="qantar-status qantar-status-{status}" title="')
     assert out.count('class="qantar-status ') == 1
-    assert app.esc(app.STATUS_LABELS[status]) in out
+    assert esc(STATUS_LABELS[status]) in out
     # markup in the answer and in the quote stays text
     assert "<img" not in out and "<script>" not in out and "&lt;img src=x" in out
     if status == "not_found":
         assert "qantar-sources" not in out and "qantar-cite" not in out
     else:
-        assert "qantar-sources" in out and f'href="#{app.span_id(2, 1)}"' in out
+        assert "qantar-sources" in out and f'href="#{span_id(2, 1)}"' in out
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in out
 
 
 def test_status_badge_texts() -> None:
-    answered = app.status_badge(status_answer("answered", 0.816))
+    answered = status_badge(status_answer("answered", 0.816))
     assert ">Answered · confidence 82%</div>" in answered
-    closest = app.status_badge(status_answer("closest", 0.31))
+    closest = status_badge(status_answer("closest", 0.31))
     assert ">Closest passage — the article may not answer this directly</div>" in closest
     assert "confidence 31% that the first cited passage" in closest  # in the tooltip
-    not_found = app.status_badge(status_answer("not_found", 0.0))
+    not_found = status_badge(status_answer("not_found", 0.0))
     assert ">Not in the article</div>" in not_found and "confidence" not in not_found
 
 
@@ -155,8 +173,8 @@ def test_status_badge_texts() -> None:
     ({"found": True, "status": None}, "answered"),
 ])
 def test_answer_status_is_always_a_known_value(answer: dict[str, Any], status: str) -> None:
-    assert app.answer_status(answer) == status
-    badge = app.status_badge({"answer": "a", "citations": [], **answer})
+    assert answer_status(answer) == status
+    badge = status_badge({"answer": "a", "citations": [], **answer})
     assert f'class="qantar-status qantar-status-{status}"' in badge and "<script>" not in badge
 
 
@@ -165,12 +183,12 @@ def test_answer_status_is_always_a_known_value(answer: dict[str, Any], status: s
     (True, None), (float("nan"), None),
 ])
 def test_answer_confidence_is_clamped_or_none(value: object, expected: float | None) -> None:
-    assert app.answer_confidence({"confidence": value}) == expected
+    assert answer_confidence({"confidence": value}) == expected
 
 
 def test_partial_message_flags_status_while_streaming() -> None:
     answer = status_answer("closest")
-    partial = app.partial_message(answer, "Hedge <b>", 0)
+    partial = partial_message(answer, "Hedge <b>", 0)
     assert partial.startswith('<div class="qantar-status qantar-status-closest"')
     assert partial.endswith("Hedge &lt;b&gt;") and "qantar-sources" not in partial
 
@@ -179,19 +197,19 @@ def test_article_html_highlights_hedge_citations() -> None:
     s1 = TEXT.index("Tokayev")
     hedge = {"answer": "Closest: [1]", "found": False, "status": "closest", "confidence": 0.3,
              "citations": [citation(1, TEXT[s1:s1 + 22], s1)]}
-    out = app.article_html({"doc.txt": record()}, [{"question": "q", "answer": hedge}])
+    out = article_html({"doc.txt": record()}, [{"question": "q", "answer": hedge}])
     assert marks_text(out, "t0-c1") == TEXT[s1:s1 + 22]
     assert 'id="qantar-src-t0-c1"' in out and "qantar-latest" in out
 
 
 def test_api_types_match_the_contract() -> None:
     """AnswerDict/CitationDict spell out bot.contract for the API schema: keep them equal."""
-    assert list(app.AnswerDict.__annotations__) == list(Answer.model_fields)
-    assert list(app.CitationDict.__annotations__) == list(Citation.model_fields)
+    assert list(AnswerDict.__annotations__) == list(Answer.model_fields)
+    assert list(CitationDict.__annotations__) == list(Citation.model_fields)
 
 
 def test_segments_cover_text_once() -> None:
-    pieces = app._segments(20, [(2, 10, "a"), (5, 15, "b"), (30, 40, "c")])
+    pieces = _segments(20, [(2, 10, "a"), (5, 15, "b"), (30, 40, "c")])
     assert pieces[0][0] == 0 and pieces[-1][1] == 20
     assert all(a < b for a, b, _ in pieces)
     assert all(p[1] == q[0] for p, q in zip(pieces, pieces[1:], strict=False))
@@ -208,7 +226,7 @@ def test_history_of_skips_failed_turns() -> None:
 
 
 def test_feedback_log_appends_jsonl(tmp_path: Path) -> None:
-    log = app.FeedbackLog(tmp_path / "sub" / "feedback.jsonl")
+    log = FeedbackLog(tmp_path / "sub" / "feedback.jsonl")
     log.append("q?", "a [1]", [citation(1, "x", 0)], "up")
     log.append("q2?", "b", [], "down")
     lines = (tmp_path / "sub" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
@@ -221,22 +239,22 @@ def test_feedback_log_appends_jsonl(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("liked", "vote"), [(True, "up"), (False, "down"), ("Wrong", "Wrong"),
                                              (None, "none")])
 def test_vote_name(liked: object, vote: str) -> None:
-    assert app.vote_name(liked) == vote
+    assert vote_name(liked) == vote
 
 
 def test_bundle_and_embed_page() -> None:
     import gradio
 
-    path = app.bundle_path()
+    path = bundle_path()
     assert re.fullmatch(r"/assets/index-[\w-]+\.js", path)
     assert (Path(gradio.__file__).parent / "templates" / "frontend" / path.lstrip("/")).is_file()
-    assert app.embed_loader() == f'import "..{path}";\n'
-    page = app.embed_page("http://example.org:8080/")
-    assert app.EMBED_PLACEHOLDER_ORIGIN not in page
+    assert embed_loader() == f'import "..{path}";\n'
+    page = embed_page("http://example.org:8080/")
+    assert EMBED_PLACEHOLDER_ORIGIN not in page
     assert 'src="http://example.org:8080/embed/gradio.js"' in page
     assert '<gradio-app id="qantar-component" src="http://example.org:8080"' in page
     assert '<iframe id="qantar-iframe" src="http://example.org:8080/"' in page
-    hostile = app.embed_page('http://x"><script>alert(1)</script>')
+    hostile = embed_page('http://x"><script>alert(1)</script>')
     assert "<script>alert(1)" not in hostile and "&quot;&gt;&lt;script&gt;" in hostile
 
 

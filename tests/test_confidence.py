@@ -69,7 +69,7 @@ def test_shipped_calibration_is_sane() -> None:
 def test_every_signal_the_calibration_uses_is_computed(real_bot: object) -> None:
     from langchain_core.tracers.context import collect_runs
 
-    from bot.evaluate import _find_output
+    from bot.evaluation.evaluate import _find_output
 
     with collect_runs() as runs:
         real_bot.ask("How long did Tokayev stay in the Akorda?")  # type: ignore[attr-defined]

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot import baseline, bench, evaluate, synthetic
 from bot.contract import Answer, Citation
+from bot.evaluation import baseline, bench, evaluate, synthetic
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = "Intro line.\nThe conspirators \u201cexploited\u201d peaceful protests in January.\n"

@@ -114,7 +114,7 @@ def test_set_phrases_carry_no_evidence() -> None:
 
 
 def test_speaker_of_a_quoted_sentence() -> None:
-    from bot.extractive import speaker_of
+    from bot.answerers.extractive import speaker_of
 
     text = ("Intro by Tokayev.\n\n“Problems piled up. It was evident,” said Tokayev.\n\n"
             "“We stayed,” he explained.\n\nNobody spoke here.")

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.evaluate import ask_with_step
+from bot.evaluation.evaluate import ask_with_step
 from bot.learn.squad import article_bots, contains_gold, load_squad
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ def collect_squad(path: Path, base: Any, origin: str) -> list[dict[str, Any]]:
 
 def collect_article(files: Iterable[Path], base: Any) -> list[dict[str, Any]]:
     """Signals and labels for the article's question files, conversations in order."""
-    from bot.evaluate import load_qa
+    from bot.evaluation.evaluate import load_qa
     from bot.service import QantarBot
 
     bot = QantarBot.from_settings(base, collect=True)
@@ -82,7 +82,7 @@ def collect_article(files: Iterable[Path], base: Any) -> list[dict[str, Any]]:
 
 def collect_conversation(bot: Any, conv: Any, group: str, origin: str) -> list[dict[str, Any]]:
     """Ask a conversation's turns in order (history carried) and label each answer."""
-    from bot.evaluate import expect_met, span_holds
+    from bot.evaluation.evaluate import expect_met, span_holds
 
     sources = {s: r.text for s, r in bot.knowledge.records.items()}
     rows = []
@@ -102,7 +102,7 @@ def collect_conversation(bot: Any, conv: Any, group: str, origin: str) -> list[d
 def collect_documents(files: Iterable[Path], squad: Path, base: Any) -> list[dict[str, Any]]:
     """Reader-style conversations about other documents (SQuAD articles named by each
     line's ``document``), each document indexed alone; grouped by document for folds."""
-    from bot.evaluate import load_qa
+    from bot.evaluation.evaluate import load_qa
 
     by_title = {a.title: a for a in load_squad(squad)}
     wanted: dict[str, list[Any]] = {}

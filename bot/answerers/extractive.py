@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
+from bot.answerers.base import Draft, Quote
 from bot.confidence import Calibration, candidate_signals
-from bot.contract import Status
 from bot.prompts import render
 from bot.question import TITLES, Kind, Question, has_value, named_phrases
 from bot.related import RelatedWords
@@ -269,33 +269,18 @@ def _defines(text: str, subject: str) -> bool:
     ))
 
 
-@dataclass
-class Quote:
-    """An exact span of a source the answer relies on."""
-
-    doc: Document | None
-    source: str
-    start: int
-    end: int
-    score: float
-
-
-@dataclass
-class Draft:
-    """An answerer's output before citation numbering and verification.
-
-    ``template`` holds ``{0}``, ``{1}``… where quote i is cited; the cite step turns those
-    into [n] markers after checking every quote against its source.
-    """
-
-    template: str
-    found: bool
-    quotes: list[Quote]
-    signals: dict[str, Any]
-    status: Status | None = None
-    """answered | closest | not_found; None = derived from ``found`` (metadata answers)."""
-    confidence: float = 1.0
-    """Learned probability that the first quote answers (metadata answers are certain)."""
+def ranked_sentences(cands: list[Candidate], limit: int = 6
+                     ) -> list[tuple[str, int, int, float]]:
+    """The best-scoring distinct whole sentences, as (source, start, end, score): what an
+    LLM answerer is shown (a clause window counts for the sentence it comes from)."""
+    seen: dict[tuple[str, int, int], float] = {}
+    for cand in cands:
+        key = (str(cand.doc.metadata["source"]), *cand.sentence)
+        if key not in seen:
+            seen[key] = round(cand.score, 4)
+            if len(seen) == limit:
+                break
+    return [(*key, score) for key, score in seen.items()]
 
 
 def display(cand: Candidate) -> str:
@@ -331,6 +316,8 @@ def _cited(sentence: str, n: int) -> str:
 
 class ExtractiveAnswerer:
     """Picks the answering sentence(s) or clause of the retrieved passages, or refuses."""
+
+    name = "extractive"
 
     def __init__(self, knowledge: Knowledge, calibration: Calibration | None,
                  reranker: Any = None, gate: GateConfig | None = None) -> None:
@@ -369,7 +356,8 @@ class ExtractiveAnswerer:
         features.update(reranked)
         best = cands[0]
         signals.update(features=features, best=(str(best.doc.metadata["source"]),
-                                                best.sentence[0], best.sentence[1]))
+                                                best.sentence[0], best.sentence[1]),
+                       ranked=ranked_sentences(cands))
         confidence = self.calibration.predict(features) if self.calibration else 1.0
         outcome = self.calibration.outcome(confidence) if self.calibration else "answered"
         signals["confidence"] = confidence
@@ -388,6 +376,10 @@ class ExtractiveAnswerer:
         if value:
             parts[0] = f"{_escape(value)} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
+
+    def stream(self, standalone: str, docs: list[Document]) -> Iterator[str | Draft]:
+        """Nothing is written incrementally: the draft is the only item."""
+        yield self(standalone, docs)
 
     def rerank(self, question: str, cands: list[Candidate]) -> dict[str, float]:
         """Cross-encoder signals of the best candidates (empty without the reranker)."""

@@ -4,8 +4,8 @@ Each line of the QA file is one conversation: ``{"id", "turns": [{"q", "answerab
 "expect", "evidence", "forbid"}]}``. ``expect`` is a list of groups (at least one string of
 every group must appear in the answer, case-insensitively); ``evidence`` holds strings a
 correct citation contains; ``forbid`` strings must never be output. History is carried from
-turn to turn like a chat UI does. The LangChain tutorial pipeline (``bot.baseline``) is
-scored on the same questions and printed side by side.
+turn to turn like a chat UI does. The LangChain tutorial pipeline
+(``bot.evaluation.baseline``) is scored on the same questions and printed side by side.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SHARED_QA = REPO.parent / "shared" / "eval" / "qa.jsonl"
 BUNDLED_QA = REPO / "tests" / "data" / "qa.jsonl"
 _QUOTES = {'"': "[\"“”]", "“": "[\"“”]", "”": "[\"“”]", "'": "['‘’]", "‘": "['‘’]",
@@ -492,7 +492,7 @@ def _settings(args: argparse.Namespace) -> Any:
 def build_report(bot: Any, qa_path: Path, with_baseline: bool,
                  log: Callable[[str], None]) -> dict[str, Any]:
     """Evaluate ``bot`` (and the tutorial baseline) on ``qa_path``."""
-    from bot.baseline import TutorialBaseline, source_texts
+    from bot.evaluation.baseline import TutorialBaseline, source_texts
 
     conversations = load_qa(qa_path)
     baseline = None

@@ -5,10 +5,10 @@ ask`` process until its first answer line, index prebuilt), ``index_s`` (the art
 fresh data dir, model already loaded), in-process ``answer_ms`` p50/p95 (full ``ask``, query
 embedding cache cleared before each question), ``api_ms`` through the Gradio app and
 ``gradio_client``, and peak RSS. ``--scale 1000,10000`` also indexes synthetic corpora
-(``bot.synthetic``) of that many passages through the real pipeline and times hybrid
-retrieval; each size runs in a child process (``python -m bot.bench --worker``) so that its
-RSS is its own. Passage embeddings are cached per size, with the time they took, so a rerun
-or the Chroma-server variant does not embed again.
+(``bot.evaluation.synthetic``) of that many passages through the real pipeline and times
+hybrid retrieval; each size runs in a child process (``python -m bot.evaluation.bench
+--worker``) so that its RSS is its own. Passage embeddings are cached per size, with the
+time they took, so a rerun or the Chroma-server variant does not embed again.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.evaluate import default_qa_path, load_qa, summary
+from bot.evaluation.evaluate import default_qa_path, load_qa, summary
 
 LATENCY_TARGET_MS = 50.0
 COLD_QUESTION = "What is Qantar?"
@@ -222,8 +222,8 @@ def article_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 # --- scale: worker side ---------------------------------------------------------------------
 def synthetic_sources(n: int, seed: int) -> tuple[list[Any], list[str]]:
     """Documents whose passages (chunked like the pipeline does) add up to ~``n``."""
+    from bot.evaluation.synthetic import CorpusGenerator
     from bot.settings import Settings
-    from bot.synthetic import CorpusGenerator
     from index.loading import RawSource
     from index.pipeline import prepare
 
@@ -254,7 +254,7 @@ def scale_queries(texts: list[str], count: int, seed: int) -> list[tuple[str, in
     """``count`` questions, each built from a random passage (its index kept for a hit check)."""
     import random
 
-    from bot.synthetic import CorpusGenerator
+    from bot.evaluation.synthetic import CorpusGenerator
 
     rng = random.Random(seed + 1)
     generator = CorpusGenerator(seed + 2, places=10, people=10, orgs=10)
@@ -291,10 +291,10 @@ def query_timings(knowledge: Any, queries: list[tuple[str, int]]) -> dict[str, A
 
 def scale_worker(config: dict[str, Any]) -> dict[str, Any]:
     """Index ``n`` synthetic passages into one backend and time hybrid retrieval."""
+    from bot.evaluation.synthetic import Precomputed, passage_vectors
     from bot.lexical import BM25Index
     from bot.retrieval import Knowledge
     from bot.settings import Settings
-    from bot.synthetic import Precomputed, passage_vectors
     from index.embedding import make_embeddings
     from index.pipeline import sync
     from index.store import IndexStore, open_client
@@ -330,7 +330,7 @@ def scale_worker(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def worker_main(argv: list[str]) -> int:
-    """``python -m bot.bench --worker CONFIG_JSON``: print one JSON result line."""
+    """``python -m bot.evaluation.bench --worker CONFIG_JSON``: print one JSON result line."""
     config = json.loads(argv[argv.index("--worker") + 1])
     print(json.dumps(scale_worker(config)))
     return 0
@@ -372,8 +372,8 @@ def wait_for_heartbeat(port: int, proc: subprocess.Popen[bytes], timeout: float 
 
 def run_worker(config: dict[str, Any]) -> dict[str, Any]:
     """One scale measurement in a child process; its last stdout line is the result."""
-    done = subprocess.run([sys.executable, "-m", "bot.bench", "--worker", json.dumps(config)],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "bot.evaluation.bench", "--worker",
+                           json.dumps(config)], capture_output=True, text=True)
     if done.returncode != 0:
         return {"n": config["n"], "error": done.stderr[-1500:]}
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -381,8 +381,8 @@ def run_worker(config: dict[str, Any]) -> dict[str, Any]:
 
 def scale_bench(args: argparse.Namespace, work: Path, cache_dir: Path) -> list[dict[str, Any]]:
     """Each size on embedded Chroma and, with ``--chroma-server``, on a Chroma server."""
+    from bot.evaluation.synthetic import GENERATOR_VERSION
     from bot.settings import Settings
-    from bot.synthetic import GENERATOR_VERSION
 
     stem = f"synthetic-v{GENERATOR_VERSION}-s{args.seed}-{Settings().embeddings}"
     results = []
