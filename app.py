@@ -151,19 +151,29 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
         turn_no = len(turns)
         chat_value = [*chat_value, {"role": "user", "content": esc(question)}]
         yield "", chat_value, gr.skip(), gr.skip()
+        answer: dict[str, Any] | None = None
         try:
-            answer = bot.ask(question, history_of(turns)).model_dump()
+            for item in bot.events(question, history_of(turns), replay=False):
+                if not isinstance(item, str):
+                    answer = item.model_dump()
+                    break
+                # an LLM writing: the decision already said "answered"
+                partial = partial_message({"status": "answered"}, item, turn_no)
+                yield ("", [*chat_value, {"role": "assistant", "content": partial}],
+                       gr.skip(), gr.skip())
         except QuestionError as exc:
             turns = [*turns, {"question": question, "answer": None, "error": str(exc)}]
             chat_value.append({"role": "assistant", "content": "⚠️ " + esc(exc)})
             yield "", chat_value, turns, gr.skip()
             return
-        words = answer["answer"].split(" ")
-        for i in range(1, len(words)):
-            partial = partial_message(answer, " ".join(words[:i]), turn_no)
-            yield ("", [*chat_value, {"role": "assistant", "content": partial}],
-                   gr.skip(), gr.skip())
-            time.sleep(STREAM_DELAY)
+        assert answer is not None, "events() always ends with the answer"
+        if answer["written_by"] == "extractive":  # quoted at once: let it visibly grow
+            words = answer["answer"].split(" ")
+            for i in range(1, len(words)):
+                partial = partial_message(answer, " ".join(words[:i]), turn_no)
+                yield ("", [*chat_value, {"role": "assistant", "content": partial}],
+                       gr.skip(), gr.skip())
+                time.sleep(STREAM_DELAY)
         turns = [*turns, {"question": question, "answer": answer, "error": None}]
         chat_value.append({"role": "assistant", "content": answer_message(answer, turn_no)})
         yield "", chat_value, turns, article_html(bot.knowledge.records, turns)

@@ -142,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "score answers on a QA or SQuAD file"),
                                ("bench", "bot.evaluation.bench", "measure latency and scale"),
                                ("calibrate", "bot.learn.calibrate",
-                                "refit the answer/hedge/refuse decision")):
+                                "refit the answer/hedge/refuse decision"),
+                               ("serve-llm", "bot.answerers.serve",
+                                "serve the packaged LLM as an OpenAI-compatible server")):
         p = sub.add_parser(name, help=text)
         _add_common(p)
         p.set_defaults(func=_delegate(module))

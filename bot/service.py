@@ -86,14 +86,14 @@ class QantarBot:
         )
         return result
 
-    def events(self, question: str, history: Sequence[Any] | None = None
-               ) -> Iterator[str | Answer]:
+    def events(self, question: str, history: Sequence[Any] | None = None,
+               replay: bool = True) -> Iterator[str | Answer]:
         """The answer text as it grows, then the final :class:`Answer`.
 
         An LLM answerer's text grows as the model writes it (its draft markers are those
         of the prompt's passages; the final answer is the verified, renumbered one). An
         extractive answer is finished at once: its words are replayed so chat UIs still
-        show it growing.
+        show it growing (``replay=False``: the caller replays it at its own pace).
         """
         cleaned = validate_question(question, self.settings)
         x = self.prepare.invoke(
@@ -109,7 +109,7 @@ class QantarBot:
                 yield item
         assert draft is not None, "an answerer's stream ends with its draft"
         answer = cite(draft, self.knowledge)
-        if not written:
+        if replay and not written:
             words = answer.answer.split(" ")
             for i in range(1, len(words)):
                 yield " ".join(words[:i])

@@ -24,6 +24,7 @@ def make_openai_chat(settings: Settings) -> Any:
         ) from exc
     return ChatOpenAI(
         base_url=settings.llm_base_url, model=settings.llm_model,
-        api_key=settings.llm_api_key, temperature=0.0, max_completion_tokens=settings.llm_max_tokens,
-        timeout=settings.llm_timeout, max_retries=0, streaming=True,
+        api_key=settings.llm_api_key, temperature=0.0,
+        max_completion_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout,
+        max_retries=0, streaming=True,
     )

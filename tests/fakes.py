@@ -1,0 +1,72 @@
+"""A scripted chat model for unit tests (the pattern of llm's MockModel / LangChain's
+GenericFakeChatModel, but able to answer from the passages it is shown)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
+
+Reply = Callable[[dict[int, str], str], str]
+_PASSAGE = re.compile(r'<passage n="(\d+)">(.*?)</passage>')
+_QUESTION = re.compile(r"<question>(.*?)</question>", re.S)
+
+
+def passages_of(prompt: str) -> dict[int, str]:
+    """The numbered passages of the user message."""
+    return {int(n): text for n, text in _PASSAGE.findall(prompt)}
+
+
+def echo(n: int = 1, marker: str | None = None, extra: str = "") -> Reply:
+    """Reply with passage ``n``'s text cited as ``marker`` (default [n]), plus ``extra``."""
+    def reply(passages: dict[int, str], question: str) -> str:
+        text = passages[n].rstrip(" .”\"")
+        return f"{text} {marker or f'[{n}]'}. {extra}".strip()
+    return reply
+
+
+class ScriptedChat(BaseChatModel):
+    """Answers from a script, word by word when streamed; records every prompt it gets."""
+
+    reply: Reply | str = "I do not know [1]."
+    delay: float = 0.0
+    """Seconds before each streamed word (a slow server)."""
+    error: Exception | None = None
+    """Raised instead of answering (a server that is down)."""
+    prompts: list[str] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _text(self, messages: list[BaseMessage]) -> str:
+        prompt = str(messages[-1].content)
+        self.prompts.append(prompt)
+        if self.error is not None:
+            raise self.error
+        if isinstance(self.reply, str):
+            return self.reply
+        found = _QUESTION.search(prompt)
+        return self.reply(passages_of(prompt), found.group(1) if found else "")
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any
+                  ) -> ChatResult:
+        text = self._text(messages)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any
+                ) -> Iterator[ChatGenerationChunk]:
+        words = self._text(messages).split(" ")
+        for i, word in enumerate(words):
+            time.sleep(self.delay)
+            piece = word if i == 0 else f" {word}"
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
