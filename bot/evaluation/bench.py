@@ -216,6 +216,14 @@ def article_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     if args.api:
         log("API latency through the Gradio app ...")
         result.update(api_latency(settings, bot, asked))
+    if args.llm:
+        from bot.evaluation.llm_bench import llm_bench
+
+        result["llm"] = {}
+        for name in args.llm:
+            log(f"LLM answerer {name}: load, first token, tokens/s, latency ...")
+            result["llm"][name] = llm_bench(settings.model_copy(update={"answerer": name}),
+                                            bot.knowledge, asked)
     return result
 
 
@@ -486,6 +494,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api", action=argparse.BooleanOptionalAction, default=True,
                         help="measure the Gradio API round trip (default on)")
     parser.add_argument("--qa", type=Path, help="questions to time (default: the eval file)")
+    parser.add_argument("--llm", action="append", choices=["llamacpp", "openai"], default=[],
+                        help="also measure this LLM answerer (repeatable; openai uses "
+                        "QANTAR_LLM_BASE_URL, e.g. a `bot serve-llm` server)")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the questions")
     parser.add_argument("--cold-runs", type=int, default=3, help="cold-start processes (0: skip)")
     parser.add_argument("--queries", type=int, default=200, help="queries per scale size")
@@ -503,8 +514,16 @@ def render(report: dict[str, Any]) -> str:
     lines = []
     article = report.get("article") or {}
     for key, value in article.items():
-        if key != "cold_start_runs":
+        if key not in ("cold_start_runs", "llm"):
             lines.append(f"{key:>20}: {value}")
+    for name, r in article.get("llm", {}).items():
+        lines.append(
+            f"LLM {name}: load {r['load_s']} s, +{r['rss_added_mb']} MB; first token p50/p95 "
+            f"{r['ttft_ms']['p50']}/{r['ttft_ms']['p95']} ms; {r['tokens_per_s']['p50']} tok/s; "
+            f"answer p50/p95 {r['answer_ms']['p50']}/{r['answer_ms']['p95']} ms (model-written "
+            f"{r['model_answer_ms']['p50']}/{r['model_answer_ms']['p95']}); written "
+            f"{r['written_verified']}/{r['reached_model']} reaching it; fallbacks "
+            f"{r['fallbacks']}; mean {r['mean_chars']} chars")
     for r in report.get("scale", []):
         if "error" in r:
             lines.append(f"scale {r['n']}: ERROR {r['error'][-300:]}")

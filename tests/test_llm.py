@@ -1,0 +1,160 @@
+"""The LLM answerers on the real packaged model (needs `pip install -e ".[llm]"`):
+``llamacpp`` in-process, ``openai`` against a real OpenAI-compatible server started here,
+and ``QANTAR_ANSWERER=llamacpp python app.py`` called through gradio_client."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.answerers.packaged import SIZE, packaged_model_path
+from bot.contract import Answer
+from tests.app_fixtures import free_port
+from tests.conftest import load_conversations
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
+ANSWERABLE = "How many weapons were seized?"
+OFF_TOPIC = "What is the capital of France?"
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The packaged model joined from its 22 pip packages and SHA-256 checked."""
+    return packaged_model_path(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def llama_bot(real_bot: Any, model_path: Path) -> Any:
+    """The product with QANTAR_ANSWERER=llamacpp (same index as the extractive bot)."""
+    from bot.service import QantarBot
+
+    settings = real_bot.settings.model_copy(update={"answerer": "llamacpp",
+                                                    "llm_path": model_path})
+    return QantarBot(settings, real_bot.knowledge)
+
+
+def wait_for(url: str, seconds: float, proc: subprocess.Popen[Any]) -> None:
+    """Poll ``url`` until it answers (fail early if the process died)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not come up in {seconds} s")
+
+
+def assert_exact(answer: Answer, records: dict[str, Any]) -> None:
+    assert answer.is_consistent()
+    for c in answer.citations:
+        assert records[c.source].text[c.start:c.end] == c.text
+
+
+def test_packaged_model_is_joined_verified_and_reused(model_path: Path) -> None:
+    assert model_path.stat().st_size == SIZE
+    mtime = model_path.stat().st_mtime_ns
+    started = time.monotonic()
+    assert packaged_model_path(model_path.parent) == model_path
+    assert time.monotonic() - started < 1.0 and model_path.stat().st_mtime_ns == mtime
+
+
+def test_llamacpp_writes_verified_cited_answers(llama_bot: Any, qa_file: Path) -> None:
+    """Single questions of the evaluation file: every citation exact, no refusal written
+    by the model (the decision refuses), most answers written by the model itself."""
+    firsts = [c["turns"][0] for c in load_conversations(qa_file)]
+    written = 0
+    for turn in firsts:
+        answer = llama_bot.ask(turn["q"])
+        assert_exact(answer, llama_bot.knowledge.records)
+        if not turn["answerable"]:
+            assert answer.status != "answered" and answer.written_by == "extractive"
+        written += answer.written_by == "llamacpp"
+        assert answer.written_by != "llamacpp" or (answer.found and answer.citations)
+        assert answer.fallback in (None, "unverified")  # never an error or a timeout here
+    assert written >= len([t for t in firsts if t["answerable"]]) // 2
+
+
+def test_llamacpp_streams_tokens_as_they_are_written(llama_bot: Any) -> None:
+    events = list(llama_bot.events(ANSWERABLE))
+    final = events[-1]
+    assert isinstance(final, Answer)
+    if final.written_by == "llamacpp":  # a verified model answer arrived in pieces
+        assert sum(isinstance(e, str) for e in events) >= 3
+    assert final.citations
+
+
+def test_openai_backend_against_a_real_local_server(real_bot: Any, model_path: Path) -> None:
+    """`python -m bot serve-llm` (llama-cpp-python's OpenAI-compatible server); when it
+    stops, answers fall back to extractive at once instead of hanging."""
+    from bot.service import QantarBot
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve-llm", "--port", str(port), "--model",
+         str(model_path)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/v1/models", 120, proc)
+        settings = real_bot.settings.model_copy(update={
+            "answerer": "openai", "llm_base_url": f"http://127.0.0.1:{port}/v1",
+            "llm_timeout": 60.0})
+        bot = QantarBot(settings, real_bot.knowledge)
+        answer = bot.ask(ANSWERABLE)
+        assert answer.written_by == "openai" and answer.fallback is None, answer
+        assert "3,000" in answer.answer
+        assert_exact(answer, real_bot.knowledge.records)
+        assert bot.ask(OFF_TOPIC).status == "not_found"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    started = time.monotonic()
+    down = bot.ask(ANSWERABLE)
+    assert down.fallback == "error" and down.written_by == "extractive" and down.found
+    assert time.monotonic() - started < 10
+
+
+@pytest.fixture(scope="module")
+def llm_app(model_path: Path, real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[str]:
+    """`QANTAR_ANSWERER=llamacpp python app.py` on a free port."""
+    port = free_port()
+    env = {**os.environ, "QANTAR_ANSWERER": "llamacpp", "QANTAR_LLM_PATH": str(model_path),
+           "QANTAR_DATA_DIR": str(real_data_dir), "GRADIO_SERVER_PORT": str(port),
+           "QANTAR_FEEDBACK_PATH": str(tmp_path_factory.mktemp("fb") / "f.jsonl")}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/", 240, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def test_app_streams_verified_llm_answers(llm_app: str) -> None:
+    from gradio_client import Client
+
+    client = Client(llm_app, verbose=False)
+    job = client.submit(ANSWERABLE, [], api_name="/chat")
+    pieces = list(job)
+    asked = client.predict(ANSWERABLE, [], api_name="/ask")
+    assert asked["written_by"] in ("llamacpp", "extractive") and asked["citations"]
+    assert pieces and "[1]" in pieces[-1]  # the stream ends with the final, cited text
+    if asked["written_by"] == "llamacpp":
+        assert len(pieces) >= 3
+    off = client.predict(OFF_TOPIC, [], api_name="/ask")
+    assert off["status"] == "not_found" and off["written_by"] == "extractive"
+    assert json.dumps(asked)  # plain JSON all the way through
