@@ -510,3 +510,16 @@ def test_api_info_lists_named_endpoints(client: Any) -> None:
     assert returns["status"] == {"enum": list(STATUSES)}
     assert returns["confidence"] == {"type": "number"}
     assert set(returns) == set(Answer.model_fields)
+
+
+def test_the_message_says_who_wrote_the_answer() -> None:
+    base = {"answer": "It spiked [1].", "found": True, "status": "answered", "confidence": 0.9,
+            "citations": []}
+    written = answer_message({**base, "written_by": "llamacpp", "fallback": None}, 0)
+    quoted = answer_message({**base, "written_by": "extractive", "fallback": "timeout"}, 0)
+    plain = answer_message({**base, "written_by": "extractive", "fallback": None}, 0)
+    assert "Written by the llamacpp model" in written and "checked against" in written
+    assert "not used because it took too long" in quoted
+    assert "qantar-writer" not in plain
+    hostile = answer_message({**base, "written_by": "<script>x</script>"}, 0)
+    assert "<script>" not in hostile

@@ -156,11 +156,32 @@ def partial_message(answer: dict[str, Any], partial: str, turn: int) -> str:
     return f"{status_badge(answer)}\n\n{body}"
 
 
+FALLBACK_REASONS = {
+    "unverified": "its answer was not supported by the passages",
+    "timeout": "it took too long",
+    "error": "it could not be reached",
+}
+
+
+def writer_note(answer: Mapping[str, Any]) -> str:
+    """Who wrote the text, when an LLM answerer is configured ("" for plain extractive)."""
+    writer = answer.get("written_by")
+    if isinstance(writer, str) and writer != "extractive":
+        return (f'<div class="qantar-writer">Written by the {esc(writer)} model; every '
+                "sentence was checked against the passage it cites.</div>")
+    reason = FALLBACK_REASONS.get(str(answer.get("fallback")))
+    if reason:
+        return (f'<div class="qantar-writer">Quoted from the article: the language model was '
+                f"not used because {esc(reason)}.</div>")
+    return ""
+
+
 def answer_message(answer: dict[str, Any], turn: int) -> str:
-    """Full assistant message: status badge, the answer with footnotes, its cited passages."""
-    message = partial_message(answer, answer["answer"], turn)
-    sources = sources_html(answer.get("citations", []), turn)
-    return f"{message}\n\n{sources}" if sources else message
+    """Full assistant message: status badge, the answer with footnotes, who wrote it, its
+    cited passages."""
+    parts = [partial_message(answer, answer["answer"], turn), writer_note(answer),
+             sources_html(answer.get("citations", []), turn)]
+    return "\n\n".join(p for p in parts if p)
 
 
 def _segments(length: int, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, list[str]]]:

@@ -28,6 +28,7 @@ q.qantar-quote { quotes: none; background: #fff3b0; color: #1f2937; border-radiu
 .qantar-where { color: var(--body-text-color-subdued); }
 .qantar-status { display: inline-block; font-size: 0.8em; font-weight: 600; line-height: 1.4;
   border: 1px solid; border-radius: 999px; padding: 0.05rem 0.6rem; margin-bottom: 0.3rem; }
+.qantar-writer { font-size: 0.8em; opacity: 0.75; }
 .qantar-status-answered { background: #e6f4ea; color: #1e5631; border-color: #a3d9b1; }
 .qantar-status-closest { background: #fff4e0; color: #7a4100; border-color: #f5a524; }
 .qantar-status-not_found { background: #f1f3f5; color: #495057; border-color: #ced4da; }
