@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 from bot.condense import Entities
 from bot.lexical import BM25Index
 from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, stem, tokens, words
-from index.store import IndexStore, SourceRecord
+from index.store import IndexStore, IndexUnavailable, SourceRecord
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -150,9 +150,14 @@ class HybridRetriever(BaseRetriever):
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
         vector = kb.embeddings.embed_query(query)
-        hits = kb.vectorstore.similarity_search_by_vector_with_relevance_scores(  # type: ignore[attr-defined]
-            vector, k=min(self.fetch_k, len(kb.ids))
-        )
+        try:
+            hits = kb.vectorstore.similarity_search_by_vector_with_relevance_scores(  # type: ignore[attr-defined]
+                vector, k=min(self.fetch_k, len(kb.ids))
+            )
+        except Exception as exc:  # a stopped server, a corrupted or deleted folder
+            raise IndexUnavailable(
+                f"The vector index could not be searched ({type(exc).__name__}: {exc})."
+            ) from exc
         for rank, (doc, distance) in enumerate(hits):
             i = kb.position.get(str(doc.id))
             if i is not None:

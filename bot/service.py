@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from bot.answerers import Draft, make_answerer
 from bot.chain import build_chain, build_prepare
@@ -15,6 +16,7 @@ from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class QuestionError(ValueError):
@@ -53,37 +55,93 @@ class QantarBot:
     def __init__(self, settings: Settings, knowledge: Knowledge, collect: bool = False,
                  chat_model: Any = None) -> None:
         self.settings = settings
-        self.knowledge = knowledge
-        self.retriever = HybridRetriever(
-            knowledge=knowledge, k=settings.k, fetch_k=settings.fetch_k, rrf_k=settings.rrf_k
+        self.collect = collect
+        self._lock = threading.Lock()
+        self._swap(knowledge, chat_model)
+
+    def _swap(self, knowledge: Knowledge, chat_model: Any = None) -> None:
+        """Build the answering pipeline over ``knowledge``, then switch to it at once:
+        requests already running finish on the objects they started with."""
+        retriever = HybridRetriever(
+            knowledge=knowledge, k=self.settings.k, fetch_k=self.settings.fetch_k,
+            rrf_k=self.settings.rrf_k,
         )
-        self.answerer = make_answerer(settings, knowledge, collect, chat_model)
-        self.answerer.warm()
-        self.prepare = build_prepare(settings, knowledge, self.retriever)
-        self.chain = build_chain(settings, knowledge, self.retriever, self.answerer)
+        answerer = make_answerer(self.settings, knowledge, self.collect, chat_model)
+        answerer.warm()
+        prepare = build_prepare(self.settings, knowledge, retriever)
+        chain = build_chain(self.settings, knowledge, retriever, answerer)
+        self.knowledge, self.retriever, self.answerer = knowledge, retriever, answerer
+        self.prepare, self.chain = prepare, chain
+
+    @staticmethod
+    def open_store(settings: Settings, embeddings: Any) -> Any:
+        """The index store, built on first use and repaired when half-written."""
+        from index.embedding import index_fingerprint
+        from index.pipeline import ensure_index
+        from index.store import IndexStore, open_client
+
+        store = IndexStore(open_client(settings), settings.collection, embeddings,
+                           index_fingerprint(embeddings, settings))
+        ensure_index(store, settings)
+        return store
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, collect: bool = False,
                       chat_model: Any = None) -> QantarBot:
         """Open (or build on first use) the index and load everything answering needs."""
-        from index.embedding import index_fingerprint, make_embeddings
-        from index.pipeline import ensure_index
-        from index.store import IndexStore, open_client
+        from index.embedding import make_embeddings
 
         settings = settings or Settings()
-        embeddings = make_embeddings(settings)
-        store = IndexStore(open_client(settings), settings.collection, embeddings,
-                           index_fingerprint(embeddings, settings))
-        ensure_index(store, settings)
+        store = cls.open_store(settings, make_embeddings(settings))
         return cls(settings, Knowledge.load(store), collect, chat_model)
+
+    def reload(self) -> None:
+        """Serve what the index holds now (after ``bot index`` added or changed sources):
+        the new passages are loaded aside and swapped in; no request fails meanwhile."""
+        with self._lock:
+            self._swap(Knowledge.load(self.knowledge.store), getattr(self.answerer, "model",
+                                                                     None))
+
+    def reopen_index(self) -> None:
+        """After the vector index failed: reopen it. A corrupted or deleted embedded folder
+        is moved aside and rebuilt from the sources; a Chroma server must be back. Raises
+        :class:`IndexUnavailable` saying what to do when that is not possible."""
+        from index.store import IndexUnavailable, reset_client_cache
+
+        with self._lock:
+            if not self.settings.chroma_host:
+                reset_client_cache()
+            try:
+                store = self.open_store(self.settings, self.knowledge.embeddings)
+            except IndexUnavailable:
+                raise
+            except Exception as exc:
+                raise IndexUnavailable(
+                    f"The index could not be reopened ({type(exc).__name__}: {exc}). Rebuild "
+                    "it with `python -m bot index`, or check QANTAR_DATA_DIR / "
+                    "QANTAR_CHROMA_HOST.") from exc
+            if set(store.passages()[0]) == set(self.knowledge.ids):
+                self.knowledge.store, self.knowledge.vectorstore = store, store.vectorstore()
+            else:
+                self._swap(Knowledge.load(store), getattr(self.answerer, "model", None))
+
+    def _recovering(self, step: Callable[[], T]) -> T:
+        """Run ``step``; when the vector index fails, reopen it once and retry."""
+        from index.store import IndexUnavailable
+
+        try:
+            return step()
+        except IndexUnavailable as exc:
+            log.warning("%s Reopening the index and retrying once.", exc)
+            self.reopen_index()
+            return step()
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             k: int | None = None) -> Answer:
         """Answer one turn of a conversation."""
         cleaned = validate_question(question, self.settings)
-        result: Answer = self.chain.invoke(
-            {"question": focus_question(cleaned), "history": clean_history(history), "k": k}
-        )
+        request = {"question": focus_question(cleaned), "history": clean_history(history), "k": k}
+        result: Answer = self._recovering(lambda: self.chain.invoke(request))
         return result
 
     def events(self, question: str, history: Sequence[Any] | None = None,
@@ -96,12 +154,13 @@ class QantarBot:
         show it growing (``replay=False``: the caller replays it at its own pace).
         """
         cleaned = validate_question(question, self.settings)
-        x = self.prepare.invoke(
-            {"question": focus_question(cleaned), "history": clean_history(history), "k": None}
-        )
+        request = {"question": focus_question(cleaned), "history": clean_history(history),
+                   "k": None}
+        x = self._recovering(lambda: self.prepare.invoke(request))
+        answerer = self.answerer
         draft: Draft | None = None
         written = False
-        for item in self.answerer.stream(x["standalone"], x["docs"]):
+        for item in answerer.stream(x["standalone"], x["docs"]):
             if isinstance(item, Draft):
                 draft = item
             else:
@@ -123,7 +182,7 @@ class QantarBot:
     def retrieve(self, question: str, k: int | None = None) -> list[dict[str, Any]]:
         """Passages with their fused and per-retriever scores (no answering)."""
         cleaned = validate_question(question, self.settings)
-        docs = self.retriever.search(cleaned, k or self.settings.k)
+        docs = self._recovering(lambda: self.retriever.search(cleaned, k or self.settings.k))
         return [
             {
                 "chunk_id": d.metadata["chunk_id"], "source": d.metadata["source"],

@@ -95,6 +95,11 @@ def open_client(settings: Settings) -> ClientAPI:
 
 def _release(path: Any) -> None:
     """Drop Chroma's cached system for ``path`` so the folder can be replaced."""
+    reset_client_cache()
+
+
+def reset_client_cache() -> None:
+    """Forget Chroma's cached embedded systems, so the next client reopens the folder."""
     try:
         from chromadb.api.shared_system_client import SharedSystemClient
 
