@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         default=SecretStr("not-needed"),
         description="API key for the OpenAI-compatible server (local ones ignore it).",
     )
+    llm_grammar: bool = Field(
+        default=False,
+        description="openai answerer: send the answer's GBNF grammar with each request "
+        "(llama.cpp servers, e.g. `bot serve-llm`, accept it; others may reject it).",
+    )
     llm_max_tokens: int = Field(
         default=96, ge=8, le=1024, description="Most tokens an LLM may write per answer."
     )
@@ -135,6 +140,25 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(default=2, ge=1, description="Answers computed at once.")
     max_queue: int = Field(default=64, ge=1, description="Requests waiting before refusal.")
     mcp: bool = Field(default=False, description="Also serve the `ask` tool over MCP.")
+    max_history_turns: int = Field(
+        default=20, ge=0, le=1000,
+        description="Most recent well-formed history turns (messages) a question may lean "
+        "on; older ones are ignored.",
+    )
+    max_turn_chars: int = Field(
+        default=4000, ge=100,
+        description="Characters kept of each history turn's content (the rest is cut).",
+    )
+    feedback_max_bytes: int = Field(
+        default=5_000_000, ge=1000,
+        description="Size past which the feedback log is rotated to <file>.1 (one old "
+        "generation kept, so it uses at most about twice this on disk).",
+    )
+    auth: SecretStr | None = Field(
+        default=None,
+        description='Optional login for the app, "user:password" pairs separated by commas '
+        '("alice:secret,bob:pw2"); Gradio\'s basic login (see docs/security.md).',
+    )
 
     @property
     def chroma_dir(self) -> Path:

@@ -116,6 +116,10 @@ def test_openai_backend_against_a_real_local_server(real_bot: Any, model_path: P
         assert "3,000" in answer.answer
         assert_exact(answer, real_bot.knowledge.records)
         assert bot.ask(OFF_TOPIC).status == "not_found"
+        constrained = QantarBot(settings.model_copy(update={"llm_grammar": True}),
+                                real_bot.knowledge)
+        answer = constrained.ask(ANSWERABLE)
+        assert answer.written_by == "openai" and answer.answer.endswith("[1].")
     finally:
         proc.terminate()
         proc.wait(30)
