@@ -9,6 +9,10 @@ embedding cache cleared before each question), ``api_ms`` through the Gradio app
 hybrid retrieval; each size runs in a child process (``python -m bot.evaluation.bench
 --worker``) so that its RSS is its own. Passage embeddings are cached per size, with the
 time they took, so a rerun or the Chroma-server variant does not embed again.
+
+``--load CLIENTS`` launches the app in-process and runs that many concurrent gradio_client
+sessions over the QA questions (``/ask`` and ``/chat`` streams), then floods a deliberately
+small-queue app to count the requests refused as busy (``bot.evaluation.load``).
 """
 
 from __future__ import annotations
@@ -197,8 +201,9 @@ def api_latency(settings: Any, bot: Any, asked: list[str]) -> dict[str, Any]:
             demo.close()
 
 
-def article_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """Everything measured on the bundled article."""
+def article_bench(args: argparse.Namespace, work: Path,
+                  keep: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything measured on the bundled article (``keep`` receives the settings and bot)."""
     from bot.settings import Settings
 
     result: dict[str, Any] = {}
@@ -208,6 +213,8 @@ def article_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     log("indexing the article into a fresh data dir ...")
     settings = Settings(data_dir=work / "fresh")
     bot, build = build_article_bot(settings)
+    if keep is not None:
+        keep.update(settings=settings, bot=bot)
     result.update(build)
     asked = questions(args.qa or default_qa_path())
     log(f"answer latency: {len(asked)} questions x {args.rounds} rounds ...")
@@ -225,6 +232,40 @@ def article_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             result["llm"][name] = llm_bench(settings.model_copy(update={"answerer": name}),
                                             bot.knowledge, asked)
     return result
+
+
+# --- load: concurrent sessions on the launched app ------------------------------------------
+def load_bench(args: argparse.Namespace, work: Path,
+               kept: dict[str, Any]) -> dict[str, Any]:
+    """``--load``: the load test, then the queue-overflow flood (unless ``--overflow 0``)."""
+    from bot.evaluation.load import load_test, overflow_test
+    from bot.settings import Settings
+
+    if "bot" not in kept:
+        log("load: indexing the article into a fresh data dir ...")
+        settings = Settings(data_dir=work / "load")
+        kept["bot"] = build_article_bot(settings)[0]
+        kept["settings"] = settings
+    settings, bot = kept["settings"], kept["bot"]
+    asked = questions(args.qa or default_qa_path())
+    per_client = args.load_questions or len(asked)
+    log(f"load: {args.load} concurrent sessions x {per_client} questions x "
+        f"{args.load_rounds} rounds through the launched app ...")
+    result = {"load": load_test(settings, bot, asked, clients=args.load, per_client=per_client,
+                                rounds=args.load_rounds)}
+    overflow = args.load if args.overflow is None else args.overflow
+    if overflow:
+        log(f"overflow: {overflow} simultaneous requests on concurrency 1 + queue "
+            f"{args.overflow_queue} ...")
+        result["overflow"] = overflow_test(settings, bot, asked[0], clients=overflow,
+                                           max_queue=args.overflow_queue, delay=1.0)
+    return result
+
+
+def load_failed(report: dict[str, Any]) -> bool:
+    """True when the load test saw errors, or a flooded request failed or hung."""
+    load, overflow = report.get("load") or {}, report.get("overflow") or {}
+    return bool(load.get("errors") or overflow.get("errors") or overflow.get("hung"))
 
 
 # --- scale: worker side ---------------------------------------------------------------------
@@ -507,10 +548,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write bench-latency.png and bench-index.png here")
     parser.add_argument("--merge", type=Path, nargs="*", default=[], metavar="JSON",
                         help="earlier bench JSON files whose scale results join the plots")
+    parser.add_argument("--load", type=int, default=0, metavar="CLIENTS",
+                        help="load test: CLIENTS concurrent gradio_client sessions on the app "
+                        "launched in-process (/ask, every 5th question a /chat stream); "
+                        "reports errors, p50/p95/max latency, throughput and RSS; 0: skip")
+    parser.add_argument("--load-questions", type=int, default=0, metavar="N",
+                        help="questions each load session asks per round (default: every "
+                        "question of the QA file)")
+    parser.add_argument("--load-rounds", type=int, default=3, metavar="R",
+                        help="load rounds on the same app, RSS read after each (default 3)")
+    parser.add_argument("--overflow", type=int, default=None, metavar="CLIENTS",
+                        help="with --load: flood an app with concurrency 1 and a small queue "
+                        "(/ask slowed to 1 s) with CLIENTS simultaneous requests and count "
+                        "those refused as busy (default: the --load clients; 0: skip)")
+    parser.add_argument("--overflow-queue", type=int, default=2, metavar="Q",
+                        help="queue size (QANTAR_MAX_QUEUE) of the flooded app (default 2)")
 
 
 def render(report: dict[str, Any]) -> str:
     """A readable summary for the terminal."""
+    from bot.evaluation.load import render as render_load
+
     lines = []
     article = report.get("article") or {}
     for key, value in article.items():
@@ -536,6 +594,8 @@ def render(report: dict[str, Any]) -> str:
             f"rss {r['rss_mb']} MB"
             + (f" (server {r['server_rss_mb']} MB)" if r.get("server_rss_mb") else "")
         )
+    if report.get("load") or report.get("overflow"):
+        lines.append(render_load(report))
     return "\n".join(lines)
 
 
@@ -548,8 +608,12 @@ def run(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     with tempfile.TemporaryDirectory(prefix="qantar-bench-") as tmp:
         work = Path(tmp)
+        kept: dict[str, Any] = {}
         if args.article:
-            report["article"] = article_bench(args, work)
+            report["article"] = article_bench(args, work, kept)
+        if args.load:
+            report.update(load_bench(args, work, kept))
+        kept.clear()
         report["scale"] = scale_bench(args, work, cache_dir)
         shutil.rmtree(work, ignore_errors=True)
     print(render(report))
@@ -561,7 +625,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plots and merged:
         for path in plot_scale(merged, args.plots):
             log(f"wrote {path}")
-    failed = any("error" in r for r in report["scale"])
+    failed = any("error" in r for r in report["scale"]) or load_failed(report)
     return 1 if failed else 0
 
 
