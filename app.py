@@ -36,6 +36,7 @@ import gradio as gr  # noqa: E402
 
 from bot.service import QantarBot, QuestionError  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from index.store import IndexUnavailable  # noqa: E402
 from ui.embed import QantarApp  # noqa: E402
 from ui.feedback import FeedbackLog, vote_name  # noqa: E402
 from ui.render import (  # noqa: E402
@@ -49,6 +50,8 @@ from ui.render import (  # noqa: E402
 from ui.theme import PANEL_JS, page_options  # noqa: E402
 
 log = logging.getLogger("qantar.app")
+#: The app takes no files; Gradio's upload route still exists, so bound what it accepts.
+MAX_UPLOAD = "1mb"
 
 TITLE = "Qantar Q&A"
 EXAMPLES = [
@@ -91,7 +94,7 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
     """Build the Gradio app (opening or building the index unless a ``bot`` is given)."""
     settings = settings or (bot.settings if bot else Settings())
     bot = bot or QantarBot.from_settings(settings)
-    feedback = FeedbackLog(settings.feedback_file)
+    feedback = FeedbackLog(settings.feedback_file, max_bytes=settings.feedback_max_bytes)
 
     # ---- API (named endpoints; typed so gradio_client and MCP see real schemas) ----------
 
@@ -111,7 +114,7 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
         """
         try:
             return cast(AnswerDict, bot.ask(question, history or []).model_dump())
-        except QuestionError as exc:
+        except (QuestionError, IndexUnavailable) as exc:
             raise gr.Error(str(exc)) from exc
 
     def chat(question: str, history: list[dict[str, Any]] | None = None) -> Iterator[str]:
@@ -126,7 +129,7 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
         """
         try:
             yield from bot.stream(question, history or [])
-        except QuestionError as exc:
+        except (QuestionError, IndexUnavailable) as exc:
             raise gr.Error(str(exc)) from exc
 
     def retrieve(question: str, k: int = 5) -> list[dict[str, Any]]:
@@ -140,7 +143,7 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
             raise gr.Error("k must be a whole number between 1 and 50.")
         try:
             return bot.retrieve(question, k)
-        except QuestionError as exc:
+        except (QuestionError, IndexUnavailable) as exc:
             raise gr.Error(str(exc)) from exc
 
     # ---- UI handlers ---------------------------------------------------------------------
@@ -161,7 +164,7 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
                 partial = partial_message({"status": "answered"}, item, turn_no)
                 yield ("", [*chat_value, {"role": "assistant", "content": partial}],
                        gr.skip(), gr.skip())
-        except QuestionError as exc:
+        except (QuestionError, IndexUnavailable) as exc:
             turns = [*turns, {"question": question, "answer": None, "error": str(exc)}]
             chat_value.append({"role": "assistant", "content": "⚠️ " + esc(exc)})
             yield "", chat_value, turns, gr.skip()
@@ -255,17 +258,49 @@ def mcp_available() -> bool:
     return importlib.util.find_spec("mcp") is not None
 
 
+def login_pairs(settings: Settings) -> list[tuple[str, str]] | None:
+    """``settings.auth`` ("alice:secret,bob:pw2") as ``launch(auth=...)`` pairs; None when
+    unset. A password is everything after the first ":" (it may hold ":", not ","). A
+    malformed entry raises ValueError naming its position, never its text."""
+    text = settings.auth.get_secret_value().strip() if settings.auth else ""
+    if not text:
+        return None
+    pairs = []
+    for i, entry in enumerate(text.split(","), 1):
+        user, sep, password = entry.strip().partition(":")
+        if not sep or not user.strip() or not password:
+            raise ValueError(f'QANTAR_AUTH entry {i} is not "user:password" with both parts '
+                             'non-empty; write it as "alice:secret,bob:pw2".')
+        pairs.append((user.strip(), password))
+    return pairs
+
+
 def main() -> None:
-    """Serve the app on settings.host:settings.port (127.0.0.1:7860 by default)."""
+    """Serve the app on settings.host:settings.port (127.0.0.1:7860 by default), behind
+    Gradio's login when ``QANTAR_AUTH`` is set (see docs/security.md)."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    try:
+        auth = login_pairs(settings)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
     mcp = settings.mcp
     if mcp and not mcp_available():
         log.warning("QANTAR_MCP=1 but the 'mcp' package is not installed; serving without "
                     "MCP. Install it with: pip install 'mcp>=1.21,<2'")
         mcp = False
+    if mcp and auth:
+        log.warning("QANTAR_MCP=1 is ignored because QANTAR_AUTH is set: Gradio's MCP "
+                    "endpoint does not check the login.")
+        mcp = False
     demo = create_app(settings)
-    demo.launch(server_name=settings.host, server_port=settings.port, mcp_server=mcp)
+    options: dict[str, Any] = {}
+    if auth:
+        options["auth"] = auth
+        log.info("Login required (%d user(s)); serve it over HTTPS (a reverse proxy) beyond "
+                 "this machine.", len(auth))
+    demo.launch(server_name=settings.host, server_port=settings.port, mcp_server=mcp,
+                max_file_size=MAX_UPLOAD, **options)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import json
 import logging
 import sys
@@ -91,6 +92,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.service import QuestionError
 
     bot = _load_bot(args)
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 become U+FFFD
+        sys.stdin.reconfigure(errors="replace")
     history: list[dict[str, str]] = []
     print("Ask about the article (empty line to quit).")
     while True:

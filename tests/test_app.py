@@ -289,7 +289,7 @@ def test_main_mcp_switch(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCapt
     with caplog.at_level("WARNING", logger="qantar.app"):
         app.main()
     assert demo.kwargs == {"server_name": "127.0.0.1", "server_port": 7999,
-                           "mcp_server": installed}
+                           "mcp_server": installed, "max_file_size": "1mb"}
     assert ("'mcp' package is not installed" in caplog.text) is (not installed)
 
 
@@ -299,7 +299,8 @@ def test_main_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(app, "create_app", lambda settings: demo)
     app.main()
-    assert demo.kwargs == {"server_name": "127.0.0.1", "server_port": 7860, "mcp_server": False}
+    assert demo.kwargs == {"server_name": "127.0.0.1", "server_port": 7860, "mcp_server": False,
+                           "max_file_size": "1mb"}
 
 
 # ---------------------------------------------------------------------------------------------
