@@ -46,6 +46,7 @@ from ui.render import (  # noqa: E402
     article_html,
     esc,
     partial_message,
+    user_markdown,
 )
 from ui.theme import PANEL_JS, page_options  # noqa: E402
 
@@ -152,7 +153,7 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
                 ) -> Iterator[tuple[Any, ...]]:
         question = message or ""
         turn_no = len(turns)
-        chat_value = [*chat_value, {"role": "user", "content": esc(question)}]
+        chat_value = [*chat_value, {"role": "user", "content": user_markdown(question)}]
         yield "", chat_value, gr.skip(), gr.skip()
         answer: dict[str, Any] | None = None
         try:

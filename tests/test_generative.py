@@ -215,3 +215,11 @@ def test_the_openai_backend_is_configured_from_settings() -> None:
                                      llm_model="m", llm_timeout=3))
     assert model.openai_api_base == "http://127.0.0.1:9/v1" and model.model_name == "m"
     assert model.max_retries == 0 and model.request_timeout == 3
+
+
+def test_an_answer_that_leaves_out_the_chosen_passage_falls_back(
+        knowledge: Knowledge, tmp_path: Path) -> None:
+    """The decision vouches for passage 1; a reply built only from passage 2 is not used,
+    however well that passage supports it."""
+    answer = llm_bot(knowledge, tmp_path, ScriptedChat(reply=echo(2))).ask(QUESTION)
+    assert answer.fallback == "unverified" and answer.written_by == "extractive"

@@ -1,13 +1,21 @@
 """HTML the app shows: answers with footnotes, status badges, sources, the article panel.
 
-Every piece of user or document text goes through :func:`esc` (``html.escape``). No gradio
-here: these are plain functions of the answer contract (``bot.contract``).
+Every piece of user, document or model text goes through :func:`esc` or :func:`md_text`.
+Escaping HTML is not enough: Gradio's Chatbot renders a message as *Markdown* (its HTML then
+sanitized), so ``![x](http://evil/leak.png)`` in a quoted document would become a remote
+image, ``[a](http://evil)`` or a bare ``http://evil`` a link, ``$$…$$`` KaTeX, and a blank
+line inside a quote would end our HTML block and let the rest be parsed as Markdown. So the
+Markdown punctuation is written as numeric character references (``&#91;`` for ``[``): a
+browser shows the character, while Markdown treats a reference as literal text, never as
+syntax (CommonMark; marked, which Gradio uses, keeps them as they are). That holds in Markdown
+text, inside raw HTML blocks and in attribute values alike. No gradio here: these are plain
+functions of the answer contract (``bot.contract``).
 """
 
 from __future__ import annotations
 
-import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -48,9 +56,53 @@ class AnswerDict(TypedDict):
     fallback: str | None
 
 
+#: What ``html.escape(quote=True)`` writes, kept byte for byte.
+_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+#: Markdown syntax: images, links, emphasis, code, headings, tables, strike-through, KaTeX
+#: ``$$``, e-mail autolinks, backslash escapes. ``(``, ``)``, ``:``, ``/`` and ``.`` stay:
+#: without ``[`` they build no link.
+_MARKDOWN = "\\`*_{}[]!#|~$@"
+_ESC = str.maketrans({**_HTML_ENTITIES, **{c: f"&#{ord(c)};" for c in _MARKDOWN}})
+#: :func:`md_text` also breaks URLs: ``:`` (``http://``, ``javascript:``, link reference
+#: definitions ``[1]: url``) and the dot of ``www.`` (GFM autolinks); and keeps line breaks
+#: out of the Markdown source (a blank line inside a quote would end our HTML block).
+_MD_TEXT = str.maketrans({**_HTML_ENTITIES,
+                          **{c: f"&#{ord(c)};" for c in _MARKDOWN + ":\n\r"}})
+_WWW = re.compile(r"(?i)(www)\.")
+#: At the start of a line: a list item ("- x", "+ x", "2022. x"), a setext rule ("= x").
+_LINE_START = re.compile(r"^([-+=]|\d{1,9}(?=[.)]))")
+
+
 def esc(text: object) -> str:
-    """HTML-escape any text (quotes included) for element content and attribute values."""
-    return html.escape(str(text), quote=True)
+    """HTML-escape any text (quotes included) for element content and attribute values,
+    with Markdown punctuation as character references (a question shown in the chat cannot
+    become an image, a link or a formula).
+
+    ``:``, ``/`` and ``.`` are kept, so a URL stays a URL (``embed.py`` writes the app's
+    origin with it); text from documents and models goes through :func:`md_text`.
+    """
+    return str(text).translate(_ESC)
+
+
+def md_text(text: object) -> str:
+    """Text of a document, a model or a user, safe as Chatbot Markdown and as HTML: what
+    :func:`esc` does, and URLs broken (``http&#58;//``, ``www&#46;``), so nothing in it
+    becomes a link, an autolink, an image, a script or a formula. A browser shows the very
+    same characters."""
+    out = _WWW.sub(r"\1&#46;", str(text).translate(_MD_TEXT))
+    # the text may open a line of the message (the answer does): no list, no rule
+    match = _LINE_START.match(out)
+    if match:
+        end = match.end()
+        out = (f"&#{ord(out[0])};" + out[1:] if match.group(1) in "-+=" else
+               out[:end] + f"&#{ord(out[end])};" + out[end + 1:])
+    return out
+
+
+def user_markdown(question: str) -> str:
+    """A user's message as the chat shows it: their words as typed, shown as text (no link,
+    image or formula), one ``<br>`` per line break."""
+    return "<br>".join(md_text(line) for line in str(question).splitlines())
 
 
 def span_id(turn: int, n: int) -> str:
@@ -59,25 +111,32 @@ def span_id(turn: int, n: int) -> str:
 
 
 def _cite_link(turn: int, n: int, tooltip: str = "") -> str:
-    title = f' title="{esc(tooltip)}"' if tooltip else ""
+    title = f' title="{md_text(tooltip)}"' if tooltip else ""
     return (f'<a class="qantar-cite" href="#{span_id(turn, n)}"{title}>'
             f"[{n}]</a>")
 
 
 def answer_markdown(text: str, turn: int, citations: Sequence[dict[str, Any]] = ()) -> str:
-    """The answer as chat markdown: text escaped, each ``[n]`` a footnote link to its span."""
+    """The answer as chat markdown: text escaped (:func:`md_text`: no Markdown of a document
+    or a model gets through), each ``[n]`` a footnote link to its span."""
     known = {int(c["n"]): c for c in citations}
     out: list[str] = []
     pos = 0
     for match in MARKER.finditer(text):
-        out.append(esc(text[pos:match.start()]))
+        out.append(md_text(text[pos:match.start()]))
         n = int(match.group(1))
         if n in known:
             out.append(f'<sup class="qantar-fn">{_cite_link(turn, n, known[n]["title"])}</sup>')
         else:
-            out.append(esc(match.group(0)))
+            # a marker without a citation stays "[n]" as written; a "(" right after it
+            # must not make it a link's text: "[2](http://…)"
+            out.append(match.group(0))
+            if text.startswith("(", match.end()):
+                out.append("&#40;")
+                pos = match.end() + 1
+                continue
         pos = match.end()
-    out.append(esc(text[pos:]))
+    out.append(md_text(text[pos:]))
     return "".join(out)
 
 
@@ -87,8 +146,8 @@ def sources_html(citations: Sequence[dict[str, Any]], turn: int) -> str:
         return ""
     items = "".join(
         f'<li class="qantar-source">{_cite_link(turn, int(c["n"]))} '
-        f'<q class="qantar-quote">{esc(c["text"])}</q> '
-        f'<span class="qantar-where">— {esc(c["title"])}, characters '
+        f'<q class="qantar-quote">{md_text(c["text"])}</q> '
+        f'<span class="qantar-where">— {md_text(c["title"])}, characters '
         f'{int(c["start"])}–{int(c["end"])}</span></li>'
         for c in sorted(citations, key=lambda c: int(c["n"]))
     )
@@ -167,7 +226,7 @@ def writer_note(answer: Mapping[str, Any]) -> str:
     """Who wrote the text, when an LLM answerer is configured ("" for plain extractive)."""
     writer = answer.get("written_by")
     if isinstance(writer, str) and writer != "extractive":
-        return (f'<div class="qantar-writer">Written by the {esc(writer)} model; every '
+        return (f'<div class="qantar-writer">Written by the {md_text(writer)} model; every '
                 "sentence was checked against the passage it cites.</div>")
     reason = FALLBACK_REASONS.get(str(answer.get("fallback")))
     if reason:
@@ -223,7 +282,7 @@ def article_html(records: Mapping[str, SourceRecord], turns: Sequence[Turn]) -> 
         for a, b, keys in _segments(len(record.text), spans):
             body.extend(f'<span class="qantar-anchor" id="qantar-src-{key}"></span>'
                         for key in starts.pop(a, []))
-            piece = esc(record.text[a:b])
+            piece = md_text(record.text[a:b])
             if keys:
                 classes = " ".join(f"qc-{key}" for key in keys)
                 if latest and any(key.startswith(latest) for key in keys):
@@ -232,10 +291,10 @@ def article_html(records: Mapping[str, SourceRecord], turns: Sequence[Turn]) -> 
             else:
                 body.append(piece)
         meta = record.meta if isinstance(record.meta, dict) else {}
-        byline = " · ".join(esc(x) for x in (meta.get("publisher"), source) if x)
+        byline = " · ".join(md_text(x) for x in (meta.get("publisher"), source) if x)
         parts.append(
-            f'<article class="qantar-article" data-source="{esc(source)}" '
-            f'aria-label="{esc(record.title)}"><div class="qantar-byline">{byline}</div>'
+            f'<article class="qantar-article" data-source="{md_text(source)}" '
+            f'aria-label="{md_text(record.title)}"><div class="qantar-byline">{byline}</div>'
             f'<div class="qantar-article-text">{"".join(body)}</div></article>'
         )
     hint = ("Click a [n] marker to see where the quote sits in the article."

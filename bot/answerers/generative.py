@@ -116,9 +116,11 @@ class GenerativeAnswerer:
             yield replace(decision, fallback="error")
             return
         sentences = verify(text, passages, standalone)
-        if not sentences:
-            log.info("%s answer not supported by its passages; answering extractively: %r",
-                     self.name, text[:300])
+        if not any(1 in s.cites for s in sentences):
+            # The decision vouches for passage 1 only: an answer built from the others
+            # (however well supported) answers something the decision did not check.
+            log.info("%s answer not supported by the chosen passage; answering "
+                     "extractively: %r", self.name, text[:300])
             yield replace(decision, fallback="unverified")
             return
         yield self.draft(sentences, passages, decision)

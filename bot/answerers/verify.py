@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text import content_stems, stem_set, words
+from bot.text import STOPWORDS, content_stems, stem_set, words
 
 MIN_SHARE = 0.6
 """Share of a sentence's new content words (not in the question) its passage must hold."""
@@ -29,6 +29,11 @@ _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 # How an answer refers to its sources, not facts about them.
 _GLUE = frozenset(content_stems("article passage passages text says said states stated "
                                 "mentions mentioned according reports reported"))
+
+
+# Common words that open a sentence capitalised without naming anything.
+_OPENERS = STOPWORDS | {"yes", "according", "during", "after", "before", "since", "while",
+                        "although", "however", "because", "including", "despite"}
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,13 @@ def numbers(text: str) -> set[str]:
 
 
 def names(text: str) -> set[str]:
-    """Capitalised words not opening the sentence, lower-cased."""
+    """Capitalised words, lower-cased; the opening word only when it is not a common word
+    ("The", "Over" open sentences; "HACKED." or "Putin" must come from somewhere)."""
     tokens = re.findall(r"[A-Za-zА-Яа-яЁё][\w'’-]*", text)
-    return {t.lower() for t in tokens[1:] if t[0].isupper()}
+    found = {t.lower() for t in tokens[1:] if t[0].isupper()}
+    if tokens and tokens[0][0].isupper() and tokens[0].lower() not in _OPENERS:
+        found.add(tokens[0].lower())
+    return found
 
 
 def supports(sentence: str, passage: str, question: str) -> bool:
