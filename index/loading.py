@@ -70,15 +70,25 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
+_BLOCKS = ("address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
+           "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+           "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td",
+           "th", "tr", "ul")
+
+
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, one block element per line."""
+    """Visible text of an HTML page, one block element per line; inline elements (links,
+    emphasis) stay inside their sentence ("posted at <a>the office</a>." reads whole)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    lines = [line.strip() for line in soup.get_text("\n").splitlines()]
+    for tag in soup.find_all(_BLOCKS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    lines = [" ".join(line.split()) for line in soup.get_text().splitlines()]
     body = "\n\n".join(line for line in lines if line)
     return f"{title}\n\n{body}" if title and not body.startswith(title) else body
 

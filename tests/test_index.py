@@ -131,3 +131,14 @@ def test_reads_are_paged_past_chromas_unbounded_get_limit(fake_settings: Setting
     paged = read_all(store.chunks, ["documents"], page=2)
     assert paged["ids"] == whole["ids"] and paged["documents"] == whole["documents"]
     assert len(paged["ids"]) > 2
+
+
+def test_html_inline_elements_stay_in_their_sentence() -> None:
+    from index.loading import html_to_text
+
+    text = html_to_text("<html><head><title>Port news</title></head><body><h1>Harbour</h1>"
+                        "<p>Notices are posted at <a href='x'>the harbour office</a>. "
+                        "<b>Cranes</b> arrived.</p><ul><li>one</li><li>two</li></ul></body>"
+                        "</html>")
+    assert text == ("Port news\n\nHarbour\n\nNotices are posted at the harbour office. "
+                    "Cranes arrived.\n\none\n\ntwo")
