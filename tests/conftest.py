@@ -42,6 +42,18 @@ def fake_settings(tmp_path: Path) -> Settings:
                     calibration_path=write_calibration(tmp_path / "answer.json", 0.0, 0.0))
 
 
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The article indexed once per module with the fake embedder (for LLM answerer tests,
+    which build bots around it with :func:`tests.fakes.llm_bot`)."""
+    from bot.service import QantarBot
+
+    tmp = tmp_path_factory.mktemp("fake-knowledge")
+    settings = Settings(data_dir=tmp / "data", embeddings="fake", reranker=False,
+                        calibration_path=write_calibration(tmp / "answer.json", 0.0, 0.0))
+    return QantarBot.from_settings(settings).knowledge
+
+
 @pytest.fixture(scope="session")
 def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One index folder built with the real MiniLM model for the whole session."""

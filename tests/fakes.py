@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -15,6 +16,24 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 Reply = Callable[[dict[int, str], str], str]
+
+
+def llm_bot(knowledge: Any, tmp_path: Path, model: ScriptedChat, answer_at: float = 0.0,
+            hedge_at: float = 0.0, timeout: float = 30.0) -> Any:
+    """A bot whose ``openai`` answerer is ``model`` and whose decision is fixed by the
+    thresholds (0/0: answer everything); the warm-up prompt is forgotten."""
+    from bot.service import QantarBot
+    from bot.settings import Settings
+    from tests.conftest import write_calibration
+
+    decision = write_calibration(tmp_path / f"c{answer_at}-{hedge_at}.json", answer_at, hedge_at)
+    settings = Settings(data_dir=tmp_path / "data", embeddings="fake", reranker=False,
+                        answerer="openai", llm_timeout=timeout, calibration_path=decision)
+    bot = QantarBot(settings, knowledge, chat_model=model)
+    model.prompts.clear()
+    if hasattr(model, "sent"):
+        model.sent = []
+    return bot
 _PASSAGE = re.compile(r'<passage n="(\d+)">(.*?)</passage>')
 _QUESTION = re.compile(r"<question>(.*?)</question>", re.S)
 

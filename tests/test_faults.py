@@ -19,6 +19,7 @@ import pytest
 from bot.service import QantarBot
 from bot.settings import Settings
 from index.store import IndexUnavailable
+from tests.app_fixtures import free_port
 from tests.conftest import write_calibration
 
 QUESTIONS = ["How many weapons were seized?", "What is Qantar?",
@@ -60,12 +61,6 @@ def test_index_folder_corrupted_while_serving(tmp_path: Path,
     assert any("Reopening the index" in r.getMessage() for r in caplog.records)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
     exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     proc = subprocess.Popen(
@@ -90,7 +85,7 @@ def chroma_path(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.mark.slow
 def test_chroma_server_stopped_then_back(tmp_path: Path, chroma_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     proc = _start_chroma(chroma_path, port)
     try:
         bot = QantarBot.from_settings(settings_for(tmp_path, chroma_host="127.0.0.1",

@@ -16,30 +16,9 @@ from bot.contract import Answer
 from bot.retrieval import Knowledge
 from bot.service import QantarBot
 from bot.settings import Settings
-from tests.conftest import write_calibration
-from tests.fakes import ScriptedChat, echo
+from tests.fakes import ScriptedChat, echo, llm_bot
 
 QUESTION = "How many weapons were seized?"
-
-
-@pytest.fixture(scope="module")
-def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
-    """The article indexed once with the fake embedder."""
-    tmp = tmp_path_factory.mktemp("gen")
-    settings = Settings(data_dir=tmp / "data", embeddings="fake", reranker=False,
-                        calibration_path=write_calibration(tmp / "answer.json", 0.0, 0.0))
-    return QantarBot.from_settings(settings).knowledge
-
-
-def llm_bot(knowledge: Knowledge, tmp_path: Path, model: ScriptedChat, answer_at: float = 0.0,
-            hedge_at: float = 0.0, timeout: float = 30.0) -> QantarBot:
-    """A bot whose openai answerer is the scripted model (decision fixed by the thresholds)."""
-    decision = write_calibration(tmp_path / f"c{answer_at}-{hedge_at}.json", answer_at, hedge_at)
-    settings = Settings(data_dir=tmp_path / "data", embeddings="fake", reranker=False,
-                        answerer="openai", llm_timeout=timeout, calibration_path=decision)
-    bot = QantarBot(settings, knowledge, chat_model=model)
-    model.prompts.clear()  # forget the warm-up
-    return bot
 
 
 def assert_exact(answer: Answer, knowledge: Knowledge) -> None:

@@ -32,7 +32,7 @@ from bot.retrieval import Knowledge
 from bot.service import QantarBot
 from bot.settings import Settings
 from tests.conftest import write_calibration
-from tests.fakes import ScriptedChat, echo
+from tests.fakes import ScriptedChat, echo, llm_bot
 from ui.render import (
     answer_markdown,
     answer_message,
@@ -183,27 +183,6 @@ class RecordingChat(ScriptedChat):
     def _text(self, messages: list[BaseMessage]) -> str:
         self.sent.append(list(messages))
         return super()._text(messages)
-
-
-@pytest.fixture(scope="module")
-def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
-    """The article indexed once with the fake embedder (as tests/test_generative.py)."""
-    tmp = tmp_path_factory.mktemp("inj-gen")
-    settings = Settings(data_dir=tmp / "data", embeddings="fake", reranker=False,
-                        calibration_path=write_calibration(tmp / "answer.json", 0.0, 0.0))
-    return QantarBot.from_settings(settings).knowledge
-
-
-def llm_bot(knowledge: Knowledge, tmp_path: Path, model: ScriptedChat) -> QantarBot:
-    """A bot whose openai answerer is the scripted model, deciding to answer everything."""
-    settings = Settings(data_dir=tmp_path / "data", embeddings="fake", reranker=False,
-                        answerer="openai", llm_timeout=30.0,
-                        calibration_path=write_calibration(tmp_path / "c.json", 0.0, 0.0))
-    bot = QantarBot(settings, knowledge, chat_model=model)
-    model.prompts.clear()  # forget the warm-up
-    if isinstance(model, RecordingChat):
-        model.sent = []
-    return bot
 
 
 _QUESTION_TAG = re.compile(r"<question>(.*?)</question>", re.S)
@@ -418,8 +397,8 @@ def test_article_panel_with_markup_renders_as_text(payload: str) -> None:
 
     text = f"Intro. {payload} The end."
     start = text.index(payload)
-    record = SimpleNamespace(source="/docs/ev[i]l.md", title=payload, text=text,
-                             meta={"publisher": payload})
+    record: Any = SimpleNamespace(source="/docs/ev[i]l.md", title=payload, text=text,
+                                  meta={"publisher": payload})
     cite = {"n": 1, "chunk_id": "c", "source": record.source, "title": payload,
             "text": payload, "start": start, "end": start + len(payload), "score": 0.5}
     panel = article_html({record.source: record},
