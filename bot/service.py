@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -109,7 +110,9 @@ class QantarBot:
         self.settings = settings
         self.collect = collect
         self._lock = threading.Lock()
+        self._checked = time.monotonic()
         self._swap(knowledge, chat_model)
+        self._version = self._store_version()
 
     def _swap(self, knowledge: Knowledge, chat_model: Any = None) -> None:
         """Build the answering pipeline over ``knowledge``, then switch to it at once:
@@ -148,11 +151,42 @@ class QantarBot:
         return cls(settings, Knowledge.load(store), collect, chat_model)
 
     def reload(self) -> None:
-        """Serve what the index holds now (after ``bot index`` added or changed sources):
-        the new passages are loaded aside and swapped in; no request fails meanwhile."""
+        """Serve what the index holds now (after ``bot index`` added or changed sources,
+        maybe from another process): the store is reopened, the new passages are loaded
+        aside and swapped in; requests already running finish on the old ones."""
+        from index.store import reset_client_cache
+
         with self._lock:
-            self._swap(Knowledge.load(self.knowledge.store), getattr(self.answerer, "model",
-                                                                     None))
+            if not self.settings.chroma_host:
+                reset_client_cache()  # an embedded client caches what another process wrote
+            store = self.open_store(self.settings, self.knowledge.embeddings)
+            if store.check():
+                log.info("The index is being written; reloading later.")
+                return
+            self._swap(Knowledge.load(store), getattr(self.answerer, "model", None))
+            self._version = self._store_version()
+            log.info("Reloaded the index: %d passages from %d sources.",
+                     len(self.knowledge.ids), len(self.knowledge.records))
+
+    def _store_version(self) -> str | None:
+        try:
+            return str(self.knowledge.store.version())
+        except Exception:  # noqa: BLE001 - a store that cannot say is simply not reloaded
+            return None
+
+    def _maybe_reload(self) -> None:
+        """Every ``reload_every`` seconds, reload when the index changed underneath."""
+        every = self.settings.reload_every
+        if not every or time.monotonic() - self._checked < every:
+            return
+        self._checked = time.monotonic()
+        version = self._store_version()
+        if version is not None and version != self._version:
+            try:
+                self.reload()
+            except Exception as exc:  # noqa: BLE001 - keep serving what is loaded
+                log.warning("The index changed but could not be reloaded (%s); serving the "
+                            "passages loaded before.", exc)
 
     def reopen_index(self) -> None:
         """After the vector index failed: reopen it. A corrupted or deleted embedded folder
@@ -192,6 +226,7 @@ class QantarBot:
             k: int | None = None) -> Answer:
         """Answer one turn of a conversation."""
         cleaned = validate_question(question, self.settings)
+        self._maybe_reload()
         request = {"question": focus_question(cleaned),
                    "history": clean_history(history, self.settings), "k": k}
         result: Answer = self._recovering(lambda: self.chain.invoke(request))
@@ -207,6 +242,7 @@ class QantarBot:
         show it growing (``replay=False``: the caller replays it at its own pace).
         """
         cleaned = validate_question(question, self.settings)
+        self._maybe_reload()
         request = {"question": focus_question(cleaned),
                    "history": clean_history(history, self.settings), "k": None}
         x = self._recovering(lambda: self.prepare.invoke(request))
@@ -235,6 +271,7 @@ class QantarBot:
     def retrieve(self, question: str, k: int | None = None) -> list[dict[str, Any]]:
         """Passages with their fused and per-retriever scores (no answering)."""
         cleaned = validate_question(question, self.settings)
+        self._maybe_reload()
         docs = self._recovering(lambda: self.retriever.search(cleaned, k or self.settings.k))
         return [
             {

@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         default=20, ge=1, le=500, description="Candidates per retriever before fusion."
     )
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    reload_every: float = Field(
+        default=10.0, ge=0,
+        description="Seconds between checks whether the index changed (a `bot index` run "
+        "or another replica); a change is loaded aside and swapped in. 0 = never.",
+    )
     max_question_chars: int = Field(
         default=1000, ge=10, description="Longer questions are rejected with a message."
     )

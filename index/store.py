@@ -171,6 +171,14 @@ class IndexStore:
             )
         return out
 
+    def version(self) -> str:
+        """A short fingerprint of the manifest (sources, hashes, passage counts): it changes
+        whenever an indexing run added, changed or removed a source."""
+        got = read_all(self.manifest, ["metadatas"])
+        entries = sorted((str(m["source"]), str(m["sha256"]), int(m["n_chunks"]))
+                         for m in got["metadatas"] or [])
+        return hashlib.sha1(repr(entries).encode()).hexdigest()[:16]
+
     def passages(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
         """All passage ids, texts and metadata (for the lexical index)."""
         got = read_all(self.chunks, ["documents", "metadatas"])

@@ -150,3 +150,48 @@ def test_reindexing_while_serving_never_fails_a_question(tmp_path: Path) -> None
     answer = bot.ask("How many containers did the harbour of Aktau handle?")
     assert answer.found and answer.citations[0].source.endswith("extra.md")
     assert "4,200" in answer.citations[0].text
+
+
+@pytest.mark.slow
+def test_a_bot_index_run_in_another_process_is_picked_up_while_serving(tmp_path: Path) -> None:
+    """`python -m bot index FILE` while the bot serves: every question keeps its answer and
+    within a few checks the new source is answered and cited (no restart)."""
+    settings = settings_for(tmp_path, reload_every=0.2)
+    bot = QantarBot.from_settings(settings)
+    before = answers(bot)
+    extra = tmp_path / "harbour.md"
+    extra.write_text("# Harbour notes\n\nThe harbour of Aktau handled 4,200 containers in "
+                     "March.\n", encoding="utf-8")
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def ask_loop() -> None:
+        while not stop.is_set():
+            try:
+                assert answers(bot) == before
+            except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+                errors.append(exc)
+
+    worker = threading.Thread(target=ask_loop)
+    worker.start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "index", str(extra), "--data-dir",
+             str(settings.data_dir)], capture_output=True, text=True, timeout=300,
+            env={**os.environ, "QANTAR_EMBEDDINGS": "fake"})
+        assert done.returncode == 0, done.stderr
+        deadline = time.monotonic() + 60
+        cited = ""
+        while time.monotonic() < deadline and not cited.endswith("harbour.md"):
+            answer = bot.ask("How many containers did the harbour of Aktau handle?")
+            cited = answer.citations[0].source if answer.found and answer.citations else ""
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        worker.join(60)
+    assert not errors, errors[:3]
+    assert cited.endswith("harbour.md")
+    assert len(bot.knowledge.records) == 2
+    hits = bot.retrieve("harbour of Aktau containers", k=20)
+    harbour = [h for h in hits if h["source"].endswith("harbour.md")]
+    assert harbour and harbour[0]["dense"] != 0.0  # its vector reached the served index
