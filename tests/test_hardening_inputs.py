@@ -33,7 +33,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 import app  # noqa: E402
 from bot.contract import Answer  # noqa: E402
-from bot.service import QantarBot, QuestionError, clean_history, plain_text  # noqa: E402
+from bot.inputs import QuestionError, clean_history, plain_text  # noqa: E402
+from bot.service import QantarBot  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests import app_fixtures  # noqa: E402
 from tests.app_fixtures import AppServer, free_port  # noqa: E402
