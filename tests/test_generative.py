@@ -202,3 +202,12 @@ def test_an_answer_that_leaves_out_the_chosen_passage_falls_back(
     however well that passage supports it."""
     answer = llm_bot(knowledge, tmp_path, ScriptedChat(reply=echo(2))).ask(QUESTION)
     assert answer.fallback == "unverified" and answer.written_by == "extractive"
+
+
+@pytest.mark.parametrize(("sentence", "ok"), [
+    ("They recovered rifles, machine guns and grenade launchers.", True),
+    ("They recovered a rifle, a machine gun and a grenade launcher.", False),  # reworded
+])
+def test_added_words_must_be_the_passage_own_words(sentence: str, ok: bool) -> None:
+    passage = "Police recovered rifles, machine guns and grenade launchers."
+    assert supports(sentence, passage, "What did police recover?") is ok

@@ -1,12 +1,12 @@
 """Check an LLM's answer sentence by sentence against the passages it cites.
 
 A small model invents facts and misplaces markers, so nothing it writes reaches the user
-unchecked: each sentence must be supported by a passage it cites — the words it adds to
-the question's own are mostly the passage's, every number it states is in the passage,
-every name it uses is in the passage or the question, and it does not drop or add a
-negation. A sentence its markers do not support is re-cited to the passage that supports
-it, or removed. Markdown links and images are removed before checking (a document must
-not make the bot render a remote image).
+unchecked: each sentence must be supported by a passage it cites. The words it adds to the
+question's own are mostly the passage's, in the passage's own form; every number it
+states is in the passage; every name it uses is in the passage or the question; and it
+does not drop or add a negation. A sentence its markers do not support is re-cited to the
+passage that supports it, or removed. Markdown links and images are removed before
+checking (a document must not make the bot render a remote image).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text import STOPWORDS, content_stems, stem_set, words
+from bot.text import STOPWORDS, content_stems, stem, stem_set, words
 
 MIN_SHARE = 0.6
 """Share of a sentence's new content words (not in the question) its passage must hold."""
@@ -100,11 +100,12 @@ def supports(sentence: str, passage: str, question: str) -> bool:
     if _URL.search(sentence) and not _URL.search(passage):
         return False
     asked = stem_set(question)
-    new = [t for t in content_stems(sentence) if t not in asked and t not in _GLUE]
+    new = [w for w in words(sentence)
+           if w not in STOPWORDS and stem(w) not in asked and stem(w) not in _GLUE]
     if not new:
         return False  # restates the question, answers nothing
-    held = stem_set(passage)
-    if sum(t in held for t in new) < MIN_SHARE * len(new):
+    held = set(words(passage))  # the passage's own word forms: "rifles" is not "rifle"
+    if sum(w in held for w in new) < MIN_SHARE * len(new):
         return False
     if not numbers(sentence) <= numbers(passage):
         return False
