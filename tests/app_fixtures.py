@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,17 +66,23 @@ class AppServer:
     bot: Any
 
 
-@pytest.fixture(scope="module")
-def app_server(app_bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """create_app() launched on 127.0.0.1:<free port>, with a private feedback file."""
+@contextmanager
+def launched(bot: Any, data_dir: Path) -> Iterator[AppServer]:
+    """create_app() over ``bot`` on 127.0.0.1:<free port>, closed afterwards."""
     from app import create_app
 
-    data_dir: Path = tmp_path_factory.mktemp("app-data")
     settings = Settings(data_dir=data_dir, port=free_port())
-    demo = create_app(settings, app_bot)
+    demo = create_app(settings, bot)
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=settings.port,
                             prevent_thread_lock=True, quiet=True)
     try:
-        yield AppServer(url=str(url).rstrip("/"), demo=demo, settings=settings, bot=app_bot)
+        yield AppServer(url=str(url).rstrip("/"), demo=demo, settings=settings, bot=bot)
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="module")
+def app_server(app_bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The real bot's app, with a private data dir and feedback file."""
+    with launched(app_bot, tmp_path_factory.mktemp("app-data")) as server:
+        yield server

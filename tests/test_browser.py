@@ -351,20 +351,11 @@ PROBE = """() => {
 @pytest.fixture(scope="module")
 def poisoned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """create_app() over the real bot indexing tests/data/poisoned/ beside the article."""
-    from app import create_app
-    from bot.settings import Settings
     from tests.test_injection import poisoned_bot
 
     bot = poisoned_bot(tmp_path_factory.mktemp("poisoned-index"))
-    settings = Settings(data_dir=tmp_path_factory.mktemp("poisoned-app"),
-                        port=app_fixtures.free_port())
-    demo = create_app(settings, bot)
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=settings.port,
-                            prevent_thread_lock=True, quiet=True)
-    try:
-        yield AppServer(url=str(url).rstrip("/"), demo=demo, settings=settings, bot=bot)
-    finally:
-        demo.close()
+    with app_fixtures.launched(bot, tmp_path_factory.mktemp("poisoned-app")) as server:
+        yield server
 
 
 def test_payloads_in_questions_and_in_a_poisoned_document_render_as_text(
