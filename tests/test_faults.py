@@ -18,7 +18,7 @@ import pytest
 
 from bot.service import QantarBot
 from bot.settings import Settings
-from index.store import IndexUnavailable
+from index.store import IndexUnavailable, reset_client_cache
 from tests.app_fixtures import free_port
 from tests.conftest import write_calibration
 
@@ -45,6 +45,7 @@ def test_index_folder_deleted_while_serving(tmp_path: Path) -> None:
     before = answers(bot)
     shutil.rmtree(tmp_path / "data" / "chroma")
     assert answers(bot) == before  # the open index keeps serving the same answers
+    reset_client_cache()  # what a new process starts with: no cached Chroma client
     fresh = QantarBot.from_settings(settings_for(tmp_path))  # the next start rebuilds it
     assert (tmp_path / "data" / "chroma").is_dir() and answers(fresh) == before
 
