@@ -75,7 +75,7 @@ def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
 
 def _template(name: str, **values: str) -> str:
     """A draft template citing quote 0 (document text has its braces escaped)."""
+    from bot.answerers.base import literal
     from bot.prompts import render
 
-    escaped = {k: v.replace("{", "{{").replace("}", "}}") for k, v in values.items()}
-    return render(name, cite="{0}", **escaped)
+    return render(name, cite="{0}", **{k: literal(v) for k, v in values.items()})

@@ -50,6 +50,12 @@ class Draft:
     """Why an LLM's text was replaced by the extractive answer (unverified, timeout, error)."""
 
 
+def literal(text: str) -> str:
+    """``text`` as it must stand in a draft template: its braces doubled, so the cite
+    step's formatting keeps them as written (documents and models may contain ``{0}``)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 @runtime_checkable
 class Answerer(Protocol):
     """The answer step: decide and write (``__call__``), or write while streaming.

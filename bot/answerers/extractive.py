@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from langchain_core.documents import Document
 
-from bot.answerers.base import Draft, Quote
+from bot.answerers.base import Draft, Quote, literal
 from bot.confidence import Calibration, candidate_signals
 from bot.prompts import render
 from bot.question import TITLES, Kind, Question, has_value, named_phrases
@@ -302,14 +302,9 @@ def display(cand: Candidate) -> str:
     return text if text.endswith((".", "!", "?", "…")) else text.rstrip(".") + "."
 
 
-def _escape(text: str) -> str:
-    """Protect literal braces from the template formatting of the cite step."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
 def _cited(sentence: str, n: int) -> str:
     """Template citing quote ``n`` before the sentence's final punctuation."""
-    body = _escape(sentence)
+    body = literal(sentence)
     marker = " {" + str(n) + "}"
     return body + marker if body.endswith("…") else body[:-1] + marker + body[-1]
 
@@ -370,11 +365,11 @@ class ExtractiveAnswerer:
         quotes = [Quote(c.doc, str(c.doc.metadata["source"]), c.start, c.end,
                         round(c.score, 4)) for c in chosen]
         if outcome == "closest":
-            intro = _escape(render("closest", what=self._what()))
+            intro = literal(render("closest", what=self._what()))
             return Draft(f"{intro} {parts[0]}", False, quotes, signals, "closest", confidence)
         value = lead(q, display(chosen[0]))
         if value:
-            parts[0] = f"{_escape(value)} — {parts[0]}"
+            parts[0] = f"{literal(value)} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
     def stream(self, standalone: str, docs: list[Document]) -> Iterator[str | Draft]:
@@ -461,4 +456,4 @@ class ExtractiveAnswerer:
         """'The article does not say', naming what the corpus is about."""
         titles = [r.title for r in self.knowledge.records.values()]
         text = render("refusal", title=titles[0]) if len(titles) == 1 else render("refusal_many")
-        return Draft(_escape(text), False, [], signals, "not_found", confidence)
+        return Draft(literal(text), False, [], signals, "not_found", confidence)

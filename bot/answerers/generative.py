@@ -21,7 +21,7 @@ from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from bot.answerers.base import Draft, Quote
+from bot.answerers.base import Draft, Quote, literal
 from bot.answerers.extractive import ExtractiveAnswerer
 from bot.answerers.verify import Passage, Sentence, verify
 from bot.prompts import render
@@ -158,7 +158,7 @@ class GenerativeAnswerer:
                 if n not in order:
                     order.append(n)
                 slots.append(f"{{{order.index(n)}}}")
-            body = sentence.text.replace("{", "{{").replace("}", "}}")
+            body = literal(sentence.text)
             core = body.rstrip(".!? ")
             end = (body[len(core):].strip() or ".")[:1]
             if core[-2:] in ('."', ".”", "!”", '!"', "?”", '?"'):
