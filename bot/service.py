@@ -74,19 +74,28 @@ class QantarBot:
         """Serve what the index holds now (after ``bot index`` added or changed sources,
         maybe from another process): the store is reopened, the new passages are loaded
         aside and swapped in; requests already running finish on the old ones."""
-        from index.store import reset_client_cache
-
         with self._lock:
-            if not self.settings.chroma_host:
-                reset_client_cache()  # an embedded client caches what another process wrote
-            store = self.open_store(self.settings, self.knowledge.embeddings)
+            store = self._reopened_store()
             if store.check():
                 log.info("The index is being written; reloading later.")
                 return
-            self._swap(Knowledge.load(store), getattr(self.answerer, "model", None))
+            self._swap(Knowledge.load(store), self._chat_model())
             self._version = self._store_version()
             log.info("Reloaded the index: %d passages from %d sources.",
                      len(self.knowledge.ids), len(self.knowledge.records))
+
+    def _reopened_store(self) -> Any:
+        """The store opened afresh: an embedded client forgets what it cached (another
+        process's writes, a folder deleted or corrupted underneath)."""
+        from index.store import reset_client_cache
+
+        if not self.settings.chroma_host:
+            reset_client_cache()
+        return self.open_store(self.settings, self.knowledge.embeddings)
+
+    def _chat_model(self) -> Any:
+        """The LLM answerer's model, kept across swaps (None for extractive)."""
+        return getattr(self.answerer, "model", None)
 
     def _store_version(self) -> str | None:
         try:
@@ -112,13 +121,11 @@ class QantarBot:
         """After the vector index failed: reopen it. A corrupted or deleted embedded folder
         is moved aside and rebuilt from the sources; a Chroma server must be back. Raises
         :class:`IndexUnavailable` saying what to do when that is not possible."""
-        from index.store import IndexUnavailable, reset_client_cache
+        from index.store import IndexUnavailable
 
         with self._lock:
-            if not self.settings.chroma_host:
-                reset_client_cache()
             try:
-                store = self.open_store(self.settings, self.knowledge.embeddings)
+                store = self._reopened_store()
             except IndexUnavailable:
                 raise
             except Exception as exc:
@@ -129,7 +136,7 @@ class QantarBot:
             if set(store.passages()[0]) == set(self.knowledge.ids):
                 self.knowledge.store, self.knowledge.vectorstore = store, store.vectorstore()
             else:
-                self._swap(Knowledge.load(store), getattr(self.answerer, "model", None))
+                self._swap(Knowledge.load(store), self._chat_model())
 
     def _recovering(self, step: Callable[[], T]) -> T:
         """Run ``step``; when the vector index fails, reopen it once and retry."""
@@ -142,13 +149,18 @@ class QantarBot:
             self.reopen_index()
             return step()
 
+    def _request(self, question: Any, history: Any, k: int | None) -> dict[str, Any]:
+        """The chain's input from what a user sent (validated; may raise QuestionError),
+        after picking up a changed index."""
+        cleaned = validate_question(question, self.settings)
+        self._maybe_reload()
+        return {"question": focus_question(cleaned),
+                "history": clean_history(history, self.settings), "k": k}
+
     def ask(self, question: str, history: Sequence[Any] | None = None,
             k: int | None = None) -> Answer:
         """Answer one turn of a conversation."""
-        cleaned = validate_question(question, self.settings)
-        self._maybe_reload()
-        request = {"question": focus_question(cleaned),
-                   "history": clean_history(history, self.settings), "k": k}
+        request = self._request(question, history, k)
         result: Answer = self._recovering(lambda: self.chain.invoke(request))
         return result
 
@@ -161,10 +173,7 @@ class QantarBot:
         extractive answer is finished at once: its words are replayed so chat UIs still
         show it growing (``replay=False``: the caller replays it at its own pace).
         """
-        cleaned = validate_question(question, self.settings)
-        self._maybe_reload()
-        request = {"question": focus_question(cleaned),
-                   "history": clean_history(history, self.settings), "k": None}
+        request = self._request(question, history, None)
         x = self._recovering(lambda: self.prepare.invoke(request))
         answerer = self.answerer
         draft: Draft | None = None
