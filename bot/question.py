@@ -250,8 +250,8 @@ _BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.D
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"\b(?:(?:https?|ftp)://|www\.|javascript:)\S*", re.IGNORECASE)
 _MD_MARKS = re.compile(r"\*+|`+|~~|^\s*(?:#{1,6}|>+)\s", re.MULTILINE)
 _MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
@@ -262,7 +262,7 @@ def clean_question(text: str) -> str:
     link targets and URLs (a link's text stays), emphasis and code marks, and control
     characters; collapse whitespace (never echoed as HTML)."""
     text = _TAG.sub(" ", _BLOCKS.sub(" ", html.unescape(text)))
-    text = _MD_LINK.sub(r" \1 ", _MD_IMAGE.sub(" ", _MATH.sub(" ", text)))
+    text = MD_LINK.sub(r" \1 ", MD_IMAGE.sub(" ", _MATH.sub(" ", text)))
     text = _MD_MARKS.sub(" ", _URL.sub(" ", text))
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return re.sub(r"\s+", " ", text).strip()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.question import MD_IMAGE, MD_LINK
 from bot.text import STOPWORDS, content_stems, stem, stem_set, words
 
 MIN_SHARE = 0.6
@@ -22,8 +23,6 @@ MAX_SENTENCES = 2
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _NEGATION = re.compile(r"\b(not|no|never|none|nor|neither|without)\b|n['’]t\b", re.I)
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\((?:[^)]*)\)")
 _URL = re.compile(r"(?:https?|ftp)://\S+|www\.\S+", re.I)
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 # How an answer refers to its sources, not facts about them.
@@ -58,8 +57,8 @@ class Sentence:
 
 def split(answer: str) -> list[tuple[str, list[int]]]:
     """Sentences of the model's text with the marker numbers each carries."""
-    answer = _IMAGE.sub("", answer)
-    answer = _LINK.sub(r"\1", answer)
+    answer = MD_IMAGE.sub("", answer)
+    answer = MD_LINK.sub(r"\1", answer)
     # "…weeks.[1]" and "…weeks. [1][2]": the markers belong to the sentence before them.
     answer = re.sub(r"([.!?])((?:\s*\[\d+\])+)", r"\2\1", answer)
     out: list[tuple[str, list[int]]] = []
@@ -109,8 +108,7 @@ def supports(sentence: str, passage: str, question: str) -> bool:
         return False
     if not numbers(sentence) <= numbers(passage):
         return False
-    known = set(words(passage)) | set(words(question))
-    if not names(sentence) <= known:
+    if not names(sentence) <= held | set(words(question)):
         return False
     return not flips_negation(sentence, passage)
 
