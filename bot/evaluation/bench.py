@@ -48,6 +48,13 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def rss_mb() -> float:
+    """Resident set size of this process now."""
+    import psutil
+
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
+
+
 def process_peak_mb(pid: int) -> float | None:
     """Peak RSS (VmHWM) of another running process, from /proc."""
     try:
@@ -70,6 +77,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def launched(settings: Any, bot: Any) -> Iterator[str]:
+    """``create_app(settings, bot)`` served on 127.0.0.1:<free port>; yields its URL."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from app import create_app
+
+    demo = create_app(settings, bot)
+    try:
+        port = free_port()
+        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                    quiet=True)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
 
 
 def clear_query_cache(embeddings: Any) -> None:
@@ -178,27 +201,20 @@ def api_latency(settings: Any, bot: Any, asked: list[str]) -> dict[str, Any]:
     try:
         from gradio_client import Client
 
-        from app import create_app
+        from app import create_app  # noqa: F401 - a missing or broken app is reported here
     except Exception as exc:  # the app may be missing or broken: report it
         return {"api_ms": None, "api_error": f"cannot import app.create_app: {exc}"}
-    demo = None
     try:
-        demo = create_app(settings, bot)
-        port = free_port()
-        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                    quiet=True)
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        _predict(client, asked[0])
-        samples = []
-        for question in asked:
-            clear_query_cache(bot.knowledge.embeddings)
-            samples.append(timed(partial(_predict, client, question))[1])
+        with launched(settings, bot) as url:
+            client = Client(url, verbose=False)
+            _predict(client, asked[0])
+            samples = []
+            for question in asked:
+                clear_query_cache(bot.knowledge.embeddings)
+                samples.append(timed(partial(_predict, client, question))[1])
         return {"api_ms": summary(samples), "api_error": None}
     except Exception as exc:  # a failing app is a measurement result, not a crash
         return {"api_ms": None, "api_error": f"{type(exc).__name__}: {exc}"}
-    finally:
-        if demo is not None:
-            demo.close()
 
 
 def article_bench(args: argparse.Namespace, work: Path,

@@ -11,14 +11,8 @@ import time
 from collections import Counter
 from typing import Any
 
+from bot.evaluation.bench import rss_mb
 from bot.evaluation.evaluate import summary
-
-
-def rss_mb() -> float:
-    """Resident memory of this process now (MB)."""
-    import psutil
-
-    return round(psutil.Process().memory_info().rss / 2**20, 1)
 
 
 def timed_events(bot: Any, question: str) -> dict[str, Any]:

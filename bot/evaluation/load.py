@@ -33,12 +33,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, cast
 
-from bot.evaluation.evaluate import percentile
+from bot.evaluation.bench import launched, rss_mb
+from bot.evaluation.evaluate import summary
 
 #: What gradio_client raises (QueueError) when the app's queue is full.
 CLIENT_BUSY_MESSAGE = "Queue is full! Please try again."
@@ -49,13 +50,6 @@ KEEP_ERRORS = 5
 
 
 # --- measuring --------------------------------------------------------------------------------
-def rss_mb() -> float:
-    """Resident set size of this process now."""
-    import psutil
-
-    return round(psutil.Process().memory_info().rss / 2**20, 1)
-
-
 class RssSampler:
     """The peak of :func:`rss_mb` over a block, sampled every ``interval`` seconds."""
 
@@ -146,23 +140,6 @@ def classify(call: Call, exc: BaseException) -> Call:
 
 
 # --- the app ----------------------------------------------------------------------------------
-@contextmanager
-def launched(settings: Any, bot: Any) -> Iterator[str]:
-    """``create_app(settings, bot)`` served on 127.0.0.1:<free port>; yields its URL."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from app import create_app
-    from bot.evaluation.bench import free_port
-
-    demo = create_app(settings, bot)
-    try:
-        port = free_port()
-        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                    quiet=True)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
 class SlowBot:
     """A bot whose ``ask`` first sleeps ``delay`` seconds (everything else delegated).
 
@@ -253,15 +230,9 @@ def run_clients(url: str, plans: list[list[tuple[str, str]]], timeout: float,
 
 
 def latency(calls: list[Call]) -> dict[str, float | int | None]:
-    """p50/p95/max/mean milliseconds of the calls that succeeded."""
+    """p50/p95/mean/count milliseconds of the calls that succeeded, and the slowest."""
     ms = [c.ms for c in calls if c.error is None]
-
-    def r(x: float | None) -> float | None:
-        return None if x is None else round(x, 1)
-
-    return {"p50": r(percentile(ms, 50)), "p95": r(percentile(ms, 95)),
-            "max": r(max(ms, default=None)), "mean": r(sum(ms) / len(ms) if ms else None),
-            "n": len(ms)}
+    return {**summary(ms, 1), "max": round(max(ms), 1) if ms else None}
 
 
 # --- the two phases -------------------------------------------------------------------------
