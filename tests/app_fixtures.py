@@ -8,7 +8,6 @@ module-level cache), so several test modules still build the index and load Mini
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import pytest  # noqa: E402
 
+from bot.evaluation.bench import free_port  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 _BOTS: dict[str, Any] = {}
@@ -32,13 +32,6 @@ STATUS_QUESTIONS = [
     "What is the capital of France?",
     "Who attacked government buildings?",  # a hedge with the shipped calibration
 ]
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -58,10 +51,9 @@ def app_bot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 @dataclass
 class AppServer:
-    """A running app: its URL, the Blocks object and the settings it was built with."""
+    """A running app: its URL and the settings it was built with."""
 
     url: str
-    demo: Any
     settings: Settings
     bot: Any
 
@@ -69,16 +61,11 @@ class AppServer:
 @contextmanager
 def launched(bot: Any, data_dir: Path) -> Iterator[AppServer]:
     """create_app() over ``bot`` on 127.0.0.1:<free port>, closed afterwards."""
-    from app import create_app
+    from bot.evaluation.bench import launched as serve
 
     settings = Settings(data_dir=data_dir, port=free_port())
-    demo = create_app(settings, bot)
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=settings.port,
-                            prevent_thread_lock=True, quiet=True)
-    try:
-        yield AppServer(url=str(url).rstrip("/"), demo=demo, settings=settings, bot=bot)
-    finally:
-        demo.close()
+    with serve(settings, bot, settings.port) as url:
+        yield AppServer(url=url.rstrip("/"), settings=settings, bot=bot)
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.evaluation.bench import free_port
 from bot.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

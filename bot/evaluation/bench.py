@@ -80,14 +80,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def launched(settings: Any, bot: Any) -> Iterator[str]:
-    """``create_app(settings, bot)`` served on 127.0.0.1:<free port>; yields its URL."""
+def launched(settings: Any, bot: Any, port: int | None = None) -> Iterator[str]:
+    """``create_app(settings, bot)`` served on 127.0.0.1:``port`` (default: a free one);
+    yields its URL and closes the app afterwards."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from app import create_app
 
     demo = create_app(settings, bot)
     try:
-        port = free_port()
+        port = port or free_port()
         demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
                     quiet=True)
         yield f"http://127.0.0.1:{port}/"
