@@ -177,6 +177,7 @@ def test_eval_end_to_end(tmp_path: Path) -> None:
     assert ours["recall_at_k"]["n"] > 0 and ours["latency_ms"]["p50"] > 0
     # The point of the design: far less text to check than the tutorial's 4 big chunks.
     assert ours["mean_cited_chars"] < base["mean_cited_chars"] / 4
+    assert 0 < ours["mean_answer_chars"] < base["mean_answer_chars"] / 2
 
 
 @pytest.mark.slow

@@ -310,6 +310,7 @@ def our_metrics(results: Sequence[TurnResult]) -> dict[str, Any]:
     answerable = [r for r in results if r.answerable]
     with_evidence = [r for r in results if r.has_evidence]
     cited = [r.cited_chars for r in results if r.n_citations]
+    said = [len(r.answer) for r in results if r.found]
     n_cites = sum(r.n_citations for r in results)
     bad = sum(r.bad_offsets for r in results)
     return {
@@ -320,6 +321,7 @@ def our_metrics(results: Sequence[TurnResult]) -> dict[str, Any]:
         "evidence_cited": _rate(r.evidence_cited is True for r in with_evidence),
         "top_citation_precision": _rate(r.top_cited for r in with_evidence),
         "mean_cited_chars": round(sum(cited) / len(cited), 1) if cited else None,
+        "mean_answer_chars": round(sum(said) / len(said), 1) if said else None,
         "refusal_accuracy": _rate(r.found is False for r in results if not r.answerable),
         "forbidden_outputs": sum(1 for r in results if r.forbidden),
         "exact_offsets": {"value": (n_cites - bad) / n_cites if n_cites else None,
@@ -341,6 +343,7 @@ def baseline_metrics(results: Sequence[TurnResult], baseline: Any) -> dict[str, 
         "evidence_cited": _rate(r.baseline_rank is not None for r in with_evidence),
         "top_citation_precision": _rate(r.baseline_rank == 1 for r in with_evidence),
         "mean_cited_chars": round(sum(chars) / len(chars), 1) if chars else None,
+        "mean_answer_chars": round(sum(chars) / len(chars), 1) if chars else None,  # pasted
         "refusal_accuracy": _rate(False for r in results if not r.answerable),
         "latency_ms": summary(r.baseline_ms for r in results),
         "k": baseline.k, "chunks": baseline.n_chunks,
@@ -357,6 +360,7 @@ ROWS: list[tuple[str, str]] = [
     ("evidence_cited", "evidence cited"),
     ("top_citation_precision", "top-citation precision"),
     ("mean_cited_chars", "mean cited characters"),
+    ("mean_answer_chars", "mean answer characters (found)"),
     ("refusal_accuracy", "refusal accuracy"),
     ("forbidden_outputs", "forbidden outputs"),
     ("exact_offsets", "exact citation offsets"),
