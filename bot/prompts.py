@@ -18,7 +18,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "dateline": frozenset({"dateline", "cite"}),
     "gist": frozenset({"lede", "cite"}),
     "no_author": frozenset(),
-    "closest": frozenset({"what"}),
+    "closest": frozenset({"what", "noun"}),
     "answer_system": frozenset(),
     "answer_user": frozenset({"passages", "question"}),
 }

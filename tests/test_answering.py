@@ -144,10 +144,22 @@ def test_hedge_quotes_the_closest_passage_and_is_not_found(fake_settings: Settin
                                                            tmp_path: Path) -> None:
     hedging = fake_settings.model_copy(update={
         "calibration_path": write_calibration(tmp_path / "hedge.json", 1.0, 0.0)})
-    answer = QantarBot.from_settings(hedging).ask("How many weapons were seized?")
-    assert answer.status == "closest" and not answer.found and answer.is_consistent()
-    assert answer.answer.startswith("The article may not answer this directly.")
-    assert len(answer.citations) == 1 and answer.confidence == 0.5
+    answering = fake_settings.model_copy(update={
+        "calibration_path": write_calibration(tmp_path / "answer.json", 0.0, 0.0)})
+    for question in ("How many weapons were seized?", "Who attacked government buildings?",
+                     "What did the President say about the events?"):
+        answer = QantarBot.from_settings(hedging).ask(question)
+        assert answer.status == "closest" and not answer.found and answer.is_consistent()
+        assert answer.answer.startswith("The article may not answer this directly. The "
+                                        "closest passage")
+        assert answer.confidence == 0.5
+        # The hedge quotes what an answer would have quoted (best, plus a close runner-up).
+        answered = QantarBot.from_settings(answering).ask(question)
+        spans = [(c.source, c.start, c.end) for c in answer.citations]
+        assert spans == [(c.source, c.start, c.end) for c in answered.citations][:len(spans)]
+        assert 1 <= len(spans) <= 2
+        noun = "passages:" if len(spans) == 2 else "passage:"
+        assert f"The closest {noun}" in answer.answer
 
 
 def test_not_found_below_the_hedge_threshold(fake_settings: Settings, tmp_path: Path) -> None:

@@ -204,8 +204,16 @@ def test_eval_squad_end_to_end(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_calibrate_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "calibration.json"
+    held = tmp_path / "held.jsonl"  # other documents, scored and never fitted
+    held.write_text(json.dumps({"id": "h1", "document": "Lighthouse_of_Brenmoor", "turns": [
+        {"q": "what was the tower's architect called?", "answerable": True,
+         "expect": [["Lindqvist"]], "evidence": ["designed by the engineer Ada Lindqvist"],
+         "forbid": []},
+        {"q": "How much does the ferry cost?", "answerable": False, "expect": [],
+         "evidence": [], "forbid": []}]}) + "\n", encoding="utf-8")
     done = run_cli("calibrate", "--train", str(MINI), "--qa", str(DATA / "qa.jsonl"),
-                   "--measure", str(MINI), "--documents", "--folds", "3",
+                   "--measure", str(MINI), "--documents", "--held-documents", str(held),
+                   "--folds", "3",
                    "--fit-on", "article", "squad", "--out", str(out),
                    "--rows", str(tmp_path / "rows.json"), "--docs", str(tmp_path / "docs"),
                    tmp=tmp_path)
@@ -215,6 +223,8 @@ def test_calibrate_end_to_end(tmp_path: Path) -> None:
     assert (tmp_path / "docs" / "reliability.png").stat().st_size > 1000
     report = json.loads((tmp_path / "docs" / "calibration.json").read_text(encoding="utf-8"))
     assert report["fitted_on"] == {"article": 20, "squad": 15}
+    assert report["scored_only"]["documents_heldout"]["n"] == 2
+    assert "documents_heldout" in (tmp_path / "docs" / "calibration.md").read_text("utf-8")
 
 
 # --- the optional cross-encoder signal ----------------------------------------------------------

@@ -358,15 +358,19 @@ class ExtractiveAnswerer:
         signals["confidence"] = confidence
         if outcome == "not_found":
             return self.refusal(signals, confidence)
-        chosen = self.choose(cands) if outcome == "answered" else [best]
+        # A hedge quotes what an answer would (the best and a close runner-up from
+        # elsewhere): when unsure which passage answers, the runner-up is often the one.
+        chosen = self.choose(cands)
         if q.kind in (Kind.PERSON, Kind.NAME) and outcome == "answered":
             chosen += self.speaker(chosen)
         parts = [_cited(display(c), i) for i, c in enumerate(chosen)]
         quotes = [Quote(c.doc, str(c.doc.metadata["source"]), c.start, c.end,
                         round(c.score, 4)) for c in chosen]
         if outcome == "closest":
-            intro = literal(render("closest", what=self._what()))
-            return Draft(f"{intro} {parts[0]}", False, quotes, signals, "closest", confidence)
+            noun = "passages" if len(chosen) > 1 else "passage"
+            intro = literal(render("closest", what=self._what(), noun=noun))
+            return Draft(" ".join([intro, *parts]), False, quotes, signals, "closest",
+                         confidence)
         value = lead(q, display(chosen[0]))
         if value:
             parts[0] = f"{literal(value)} — {parts[0]}"
