@@ -244,3 +244,48 @@ def test_reranker_signals_with_a_scripted_scorer() -> None:
         "rerank_agree"] == 1.0
     with pytest.raises(RerankerUnavailable, match="QANTAR_RERANKER_PATH"):
         load_reranker(Path("/nonexistent/answer-ce"))
+
+
+@pytest.mark.slow
+def test_eval_docs_end_to_end(tmp_path: Path) -> None:
+    """`bot eval --docs`: each named document indexed alone, conversations scored as the
+    article's are (follow-ups carry history), gates and errors a user can act on."""
+    questions = tmp_path / "docs.jsonl"
+    lines = [
+        {"id": "l1", "document": "Lighthouse_of_Brenmoor", "turns": [
+            {"q": "who was the tower's designer?", "answerable": True,
+             "expect": [["Lindqvist"]], "evidence": ["designed by the engineer Ada Lindqvist"],
+             "forbid": []},
+            {"q": "How many people visit it each summer?", "answerable": True,
+             "expect": [["12,000"]], "evidence": ["About 12,000 visitors come every summer"],
+             "forbid": []}]},
+        {"id": "r1", "document": "River_Ostrava_bridge", "turns": [
+            {"q": "How long is the bridge?", "answerable": True, "expect": [["640"]],
+             "evidence": ["The bridge is 640 metres long."], "forbid": []},
+            {"q": "Who painted the bridge?", "answerable": False, "expect": [],
+             "evidence": [], "forbid": []}]},
+    ]
+    questions.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    out = tmp_path / "docs.json"
+    done = run_cli("eval", "--docs", str(questions), "--docs-source", str(MINI), "--json",
+                   str(out), "--min-exact-offsets", "1", "--max-errors", "0", tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "answer accuracy" in done.stdout and "mean answer characters" in done.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    turns = report["turns"]
+    assert [t["conversation"] for t in turns] == ["l1", "l1", "r1", "r1"]
+    assert report["ours"]["answer_accuracy"]["n"] == 3
+    assert report["ours"]["refusal_accuracy"]["n"] == 1
+    # Each document alone: the bridge's answer never quotes the lighthouse, and vice versa.
+    assert "bridge" in turns[2]["answer"] and "Lindqvist" not in turns[2]["answer"]
+    assert "Lindqvist" in turns[0]["answer"] and "bridge" not in turns[0]["answer"]
+    impossible = run_cli("eval", "--docs", str(questions), "--docs-source", str(MINI),
+                         "--min-accuracy", "1.01", tmp=tmp_path)
+    assert impossible.returncode == 1 and "FAIL: answer_accuracy" in impossible.stderr
+    for argv, says in (
+        (["--docs", str(tmp_path / "missing.jsonl")], "question file"),
+        (["--docs", str(questions)], "--docs-source"),
+        (["--docs", str(DATA / "qa.jsonl"), "--docs-source", str(MINI)], "names no 'document'"),
+    ):
+        bad = run_cli("eval", *argv, tmp=tmp_path)
+        assert bad.returncode == 2 and says in bad.stderr and "Traceback" not in bad.stderr

@@ -117,6 +117,7 @@ def test_questions_written_apart_from_the_code(
 GATE_SEALED_A_ACC, GATE_SEALED_A_REF = 0.58, 0.8   # measured 63.4% / 85.7%
 GATE_SEALED_B_ACC, GATE_SEALED_B_REF = 0.45, 0.64  # measured 50.0% / 69.2%
 GATE_SQUAD_OVERALL, GATE_SQUAD_HAS, GATE_SQUAD_NO = 0.42, 0.55, 0.25  # 0.440 / 0.599 / 0.299
+GATE_DOCS_ACC, GATE_DOCS_REF = 0.45, 0.52  # measured 48.6% / 57.4% (tests/data/docs-heldout)
 
 SEALED = {  # measured figures in the README; gates just under them
     "sealed_a.jsonl": (GATE_SEALED_A_ACC, GATE_SEALED_A_REF),
@@ -159,3 +160,26 @@ def test_squad_held_out_article(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
     assert summary["errors"] == 0 and summary["questions"] == 418
+
+
+@pytest.mark.slow
+def test_held_out_documents(tmp_path: Path) -> None:
+    """`bot eval --docs` on reader questions about six documents the decision was never
+    fitted on (each indexed alone); gates just under the README's figures."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "docs.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "eval", "--docs",
+         *map(str, sorted((DATA / "docs-heldout").glob("*.jsonl"))), "--json", str(out),
+         "--min-accuracy", str(GATE_DOCS_ACC), "--min-refusal", str(GATE_DOCS_REF),
+         "--min-exact-offsets", "1", "--max-errors", "0", "--max-forbidden", "0"],
+        capture_output=True, text=True, timeout=1800,
+        env={**os.environ, "QANTAR_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    ours = json.loads(out.read_text(encoding="utf-8"))["ours"]
+    assert ours["turns"] == 247 and ours["refusal_accuracy"]["n"] == 68

@@ -447,6 +447,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--squad", type=Path, metavar="FILE", default=None,
                         help="score a SQuAD 2.0 JSON file instead: each article indexed alone "
                         "(bundled article off), every question asked once")
+    parser.add_argument("--docs", type=Path, nargs="+", metavar="FILE", default=None,
+                        help="score reader questions about other documents instead: each "
+                        "line names its document (a SQuAD article of --docs-source), each "
+                        "document indexed alone (e.g. tests/data/docs-heldout/*.jsonl)")
+    parser.add_argument("--docs-source", type=Path, metavar="JSON", default=None,
+                        help="SQuAD 2.0 JSON holding the documents of --docs (default: "
+                        "documents.json beside the question files)")
     for flag in ("has_answer", "no_answer", "overall"):
         parser.add_argument(f"--min-squad-{flag.replace('_', '-')}", type=float, default=None,
                             metavar="X", help=f"with --squad: exit 1 if {flag} is below X")
@@ -525,6 +532,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.squad is not None:
         return run_squad(args)
+    if args.docs:
+        return run_docs(args)
     qa_path = args.qa or default_qa_path()
     if not qa_path.exists():
         print(f"error: QA file {qa_path} not found", file=sys.stderr)
@@ -536,6 +545,45 @@ def run(args: argparse.Namespace) -> int:
         return 2
     bot = QantarBot.from_settings(settings)
     report = build_report(bot, qa_path, args.baseline, lambda m: print(m, file=sys.stderr))
+    return finish(report, args)
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    """``bot eval --docs FILE...``: the ``--qa`` table over documents indexed one by one."""
+    from pydantic import ValidationError
+
+    from bot.learn.squad import default_documents, evaluate_documents
+
+    missing = [str(p) for p in args.docs if not p.exists()]
+    if missing:
+        print(f"error: question file {', '.join(missing)} not found", file=sys.stderr)
+        return 2
+    source = args.docs_source or default_documents(args.docs)
+    if source is None or not source.exists():
+        print(f"error: documents {source or 'file documents.json beside the question files'}"
+              " not found: give the SQuAD JSON holding them with --docs-source",
+              file=sys.stderr)
+        return 2
+    try:
+        settings = _settings(args)
+        results = evaluate_documents(args.docs, source, settings)
+    except ValidationError as exc:
+        print(f"error: invalid setting: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return 2
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
+    report = {"qa_file": ", ".join(map(str, args.docs)), "documents": str(source),
+              "k": settings.k, "answerer": settings.answerer,
+              "ours": our_metrics(results), "baseline": None,
+              "failures": [f"{r.label} {r.question!r}: {'; '.join(r.failures())}"
+                           for r in results if r.failures()],
+              "turns": [asdict(r) for r in results]}
+    return finish(report, args)
+
+
+def finish(report: dict[str, Any], args: argparse.Namespace) -> int:
+    """Print the table (and failures), check the gates, write the reports; exit status."""
     print(render_text(table_rows(report)))
     if args.failures and report["failures"]:
         print("\nFailures:\n" + "\n".join(f"  {f}" for f in report["failures"]))

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from bot.evaluation.evaluate import ask_with_step
-from bot.learn.squad import article_bots, contains_gold, load_squad
+from bot.learn.squad import article_bots, contains_gold, document_conversations, load_squad
 
 REPO = Path(__file__).resolve().parents[2]
 EXTERNAL = REPO.parent / "shared" / "eval" / "external"
@@ -107,15 +107,9 @@ def collect_documents(files: Iterable[Path], squad: Path, base: Any, origin: str
                       ) -> list[dict[str, Any]]:
     """Reader-style conversations about other documents (SQuAD articles named by each
     line's ``document``), each document indexed alone; grouped by document for folds."""
-    from bot.evaluation.evaluate import load_qa
-
-    by_title = {a.title: a for a in load_squad(squad)}
-    wanted: dict[str, list[Any]] = {}
-    for path in files:
-        lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
-        for data, conv in zip(lines, load_qa(path), strict=True):
-            wanted.setdefault(str(data["document"]), []).append(conv)
+    wanted = document_conversations(list(files))
     rows = []
+    by_title = {a.title: a for a in load_squad(squad)}
     articles = [by_title[t] for t in wanted if t in by_title]
     for article, bot in article_bots(base, articles, collect=True):
         for conv in wanted[article.title]:

@@ -183,3 +183,42 @@ def render(report: dict[str, Any]) -> str:
                                              and value <= 1 else str(value))
         lines.append(f"  {label:<44} {shown}")
     return "\n".join(lines)
+
+
+# --- reader questions about other documents ---------------------------------------------------
+def document_conversations(files: list[Path]) -> dict[str, list[Any]]:
+    """Conversations of question files whose lines name their document (``document``: a
+    SQuAD article title), grouped by document in first-seen order."""
+    from bot.evaluation.evaluate import load_qa
+
+    wanted: dict[str, list[Any]] = {}
+    for path in files:
+        lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+        for number, (data, conv) in enumerate(zip(lines, load_qa(path), strict=True), 1):
+            if "document" not in data:
+                raise KeyError(f"line {number} of {path} names no 'document' (the title of "
+                               "the SQuAD article it asks about)")
+            wanted.setdefault(str(data["document"]), []).append(conv)
+    return wanted
+
+
+def default_documents(files: list[Path]) -> Path | None:
+    """Where the documents of ``files`` are: ``documents.json`` beside them, if present."""
+    beside = files[0].parent / "documents.json" if files else None
+    return beside if beside is not None and beside.exists() else None
+
+
+def evaluate_documents(files: list[Path], source: Path, base: Any) -> list[Any]:
+    """Each named document indexed alone, its conversations asked in order (history
+    carried) and scored as ``bot eval --qa`` scores the article's (``TurnResult`` rows)."""
+    from bot.evaluation.evaluate import evaluate
+
+    wanted = document_conversations(files)
+    by_title = {a.title: a for a in load_squad(source)}
+    missing = [t for t in wanted if t not in by_title]
+    if missing:
+        raise KeyError(f"{source} has no document titled {', '.join(map(repr, missing))}")
+    results = []
+    for article, bot in article_bots(base, [by_title[t] for t in wanted]):
+        results += evaluate(bot, wanted[article.title], bot.settings.k)
+    return results
