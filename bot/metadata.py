@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from bot.answerers.base import Draft
     from bot.retrieval import Knowledge
 
-_DOC = r"(this|the|that)\s+(article|story|piece|report|text|news)|this|it"
+_DOC_NOUN = r"(this|the|that)\s+(article|story|piece|report|text|news)"
+_DOC = rf"{_DOC_NOUN}|this|it"
 _PUBLISHER_Q = re.compile(
     rf"\b(outlet|publisher|news\s*(site|agency|organi[sz]ation))\b|"
     rf"\b(who|which\s+\w+|what\s+\w+)\s+(publish\w*|ran|carried|wrote|reported)\s+"
@@ -33,7 +34,17 @@ _AUTHOR_Q = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"(?m)^\s*(by|written by)\s+[A-Z]", re.IGNORECASE)
-_TITLE_Q = re.compile(r"\b(title|headline)\b", re.IGNORECASE)
+# The document's own title: "what's the headline (of this article)?", "the article's title";
+# not another thing's title ("the book's working title", "the title of the album", "what
+# does the title mean").
+_TITLE_Q = re.compile(
+    r"\bwhat\s*(is|was|'s|’s|s)\s+(the\s+|its\s+)?(title|headline)\b"
+    rf"(?!\s+(mean|refer|track|role|song))(?!\s+of\s+(?!({_DOC})\b))|"
+    rf"\b(title|headline)\s+of\s+({_DOC})\b|\b({_DOC})['’]s\s+(title|headline)\b|"
+    rf"\b(which|what)\s+(headline|title)\b(?=.*\b{_DOC_NOUN}\b)",
+    re.IGNORECASE,
+)
+_CONTEXT = re.compile(r"\s*\([^()]*\)\s*$")  # words a follow-up carried over (bot.condense)
 _DATELINE_Q = re.compile(r"\b(dateline|datelined|filed from|reported from|"
                          rf"where\s+(was|is)\s+({_DOC})\s+(written|filed))\b", re.IGNORECASE)
 _GIST_Q = re.compile(rf"\b(what\s+is|what's)\s+({_DOC})\s+about\b|\bsummar(y|ise|ize)\b|"
@@ -47,6 +58,7 @@ def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
 
     if len(knowledge.records) != 1:
         return None
+    question = _CONTEXT.sub("", question)  # asked about the document, not carried over
     record = next(iter(knowledge.records.values()))
     meta = record.meta
 

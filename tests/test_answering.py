@@ -175,6 +175,34 @@ def test_metadata_answers_cite_the_exact_name(fake_bot: QantarBot) -> None:
     assert answer.citations[0].text == "The Astana Times"
 
 
+@pytest.mark.parametrize(("question", "about_the_title"), [
+    ("What is the headline of this article?", True),
+    ("whats the title", True),
+    ("What is the article's title?", True),
+    ("Which headline did the story run under?", True),
+    ("What was the book's working title?", False),  # another thing's title
+    ("What is the title of the album?", False),
+    ("what does the title actually mean", False),
+    ("What title did the band give it?", False),
+])
+def test_title_questions_are_about_the_document_only(fake_bot: QantarBot, question: str,
+                                                     about_the_title: bool) -> None:
+    from bot.metadata import metadata_answer
+
+    draft = metadata_answer(question, fake_bot.knowledge)
+    assert (draft is not None and "titled" in draft.template) is about_the_title
+
+
+def test_words_a_follow_up_carried_over_never_make_a_metadata_question(
+    fake_bot: QantarBot
+) -> None:
+    """The condensed follow-up "who said it? (headline)" asks who said it, not the title."""
+    from bot.metadata import metadata_answer
+
+    assert metadata_answer("who said it? (headline)", fake_bot.knowledge) is None
+    assert metadata_answer("What is the headline? (events)", fake_bot.knowledge) is not None
+
+
 def test_prompt_variables_are_checked() -> None:
     from bot import prompts
 
