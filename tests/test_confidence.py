@@ -247,7 +247,7 @@ def test_reranker_signals_with_a_scripted_scorer() -> None:
 
 
 @pytest.mark.slow
-def test_eval_docs_end_to_end(tmp_path: Path) -> None:
+def test_eval_docs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`bot eval --docs`: each named document indexed alone, conversations scored as the
     article's are (follow-ups carry history), gates and errors a user can act on."""
     questions = tmp_path / "docs.jsonl"
@@ -289,3 +289,6 @@ def test_eval_docs_end_to_end(tmp_path: Path) -> None:
     ):
         bad = run_cli("eval", *argv, tmp=tmp_path)
         assert bad.returncode == 2 and says in bad.stderr and "Traceback" not in bad.stderr
+    monkeypatch.setenv("QANTAR_K", "many")
+    bad = run_cli("eval", "--docs", str(questions), "--docs-source", str(MINI), tmp=tmp_path)
+    assert bad.returncode == 2 and "invalid setting" in bad.stderr

@@ -526,8 +526,6 @@ def build_report(bot: Any, qa_path: Path, with_baseline: bool,
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation; exit 1 when a threshold is not met, 2 on bad input."""
-    from pydantic import ValidationError
-
     from bot.service import QantarBot
 
     if args.squad is not None:
@@ -538,10 +536,8 @@ def run(args: argparse.Namespace) -> int:
     if not qa_path.exists():
         print(f"error: QA file {qa_path} not found", file=sys.stderr)
         return 2
-    try:
-        settings = _settings(args)
-    except ValidationError as exc:
-        print(f"error: invalid setting: {exc.errors()[0]['msg']}", file=sys.stderr)
+    settings = _settings_or_none(args)
+    if settings is None:
         return 2
     bot = QantarBot.from_settings(settings)
     report = build_report(bot, qa_path, args.baseline, lambda m: print(m, file=sys.stderr))
@@ -550,7 +546,6 @@ def run(args: argparse.Namespace) -> int:
 
 def run_docs(args: argparse.Namespace) -> int:
     """``bot eval --docs FILE...``: the ``--qa`` table over documents indexed one by one."""
-    from pydantic import ValidationError
 
     from bot.learn.squad import default_documents, evaluate_documents
 
@@ -564,14 +559,11 @@ def run_docs(args: argparse.Namespace) -> int:
               " not found: give the SQuAD JSON holding them with --docs-source",
               file=sys.stderr)
         return 2
-    try:
-        settings = _settings(args)
-        results = evaluate_documents(args.docs, source, settings)
-    except ValidationError as exc:
-        print(f"error: invalid setting: {exc.errors()[0]['msg']}", file=sys.stderr)
-        return 2
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+    settings = _settings_or_none(args)
+    results = None if settings is None else _attempt(
+        lambda: evaluate_documents(args.docs, source, settings),
+        lambda exc: str(exc.args[0] if exc.args else exc))
+    if settings is None or results is None:
         return 2
     report = {"qa_file": ", ".join(map(str, args.docs)), "documents": str(source),
               "k": settings.k, "answerer": settings.answerer,
@@ -580,6 +572,26 @@ def run_docs(args: argparse.Namespace) -> int:
                            for r in results if r.failures()],
               "turns": [asdict(r) for r in results]}
     return finish(report, args)
+
+
+def _settings_or_none(args: argparse.Namespace) -> Any:
+    """The settings the flags ask for, or None after saying which one is invalid."""
+    from pydantic import ValidationError
+
+    try:
+        return _settings(args)
+    except ValidationError as exc:
+        print(f"error: invalid setting: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return None
+
+
+def _attempt(work: Callable[[], Any], bad_input: Callable[[Exception], str]) -> Any:
+    """``work()``, or None after saying what is wrong with the input file it read."""
+    try:
+        return work()
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        print(f"error: {bad_input(exc)}", file=sys.stderr)
+        return None
 
 
 def finish(report: dict[str, Any], args: argparse.Namespace) -> int:
@@ -597,21 +609,17 @@ def finish(report: dict[str, Any], args: argparse.Namespace) -> int:
 
 def run_squad(args: argparse.Namespace) -> int:
     """``bot eval --squad FILE``: print has-answer / no-answer / overall and gate them."""
-    from pydantic import ValidationError
 
     from bot.learn.squad import evaluate_squad, render
 
     if not args.squad.exists():
         print(f"error: SQuAD file {args.squad} not found", file=sys.stderr)
         return 2
-    try:
-        settings = _settings(args)
-        report = evaluate_squad(args.squad, settings)
-    except ValidationError as exc:
-        print(f"error: invalid setting: {exc.errors()[0]['msg']}", file=sys.stderr)
-        return 2
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        print(f"error: {args.squad} is not SQuAD 2.0 JSON ({exc})", file=sys.stderr)
+    settings = _settings_or_none(args)
+    report = None if settings is None else _attempt(
+        lambda: evaluate_squad(args.squad, settings),
+        lambda exc: f"{args.squad} is not SQuAD 2.0 JSON ({exc})")
+    if report is None:
         return 2
     print(render(report))
     failed = []
