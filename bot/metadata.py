@@ -12,6 +12,8 @@ import json
 import re
 from typing import TYPE_CHECKING
 
+from bot.question import CARRIED
+
 if TYPE_CHECKING:
     from bot.answerers.base import Draft
     from bot.retrieval import Knowledge
@@ -44,7 +46,6 @@ _TITLE_Q = re.compile(
     rf"\b(which|what)\s+(headline|title)\b(?=.*\b{_DOC_NOUN}\b)",
     re.IGNORECASE,
 )
-_CONTEXT = re.compile(r"\s*\([^()]*\)\s*$")  # words a follow-up carried over (bot.condense)
 _DATELINE_Q = re.compile(r"\b(dateline|datelined|filed from|reported from|"
                          rf"where\s+(was|is)\s+({_DOC})\s+(written|filed))\b", re.IGNORECASE)
 _GIST_Q = re.compile(rf"\b(what\s+is|what's)\s+({_DOC})\s+about\b|\bsummar(y|ise|ize)\b|"
@@ -58,7 +59,7 @@ def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
 
     if len(knowledge.records) != 1:
         return None
-    question = _CONTEXT.sub("", question)  # asked about the document, not carried over
+    question = CARRIED.sub("", question)  # asked about the document, not carried over
     record = next(iter(knowledge.records.values()))
     meta = record.meta
 

@@ -114,7 +114,7 @@ class Question:
     def parse(cls, text: str) -> Question:
         """Analyse a (standalone) question."""
         text = re.sub(r"\s+", " ", _IDIOMS.sub(" ", text)).strip()
-        carried = _CARRIED.search(text)
+        carried = CARRIED.search(text)
         own = text[:carried.start()] if carried else text
         low = own.lower()
         kind = next((k for k, pat in _KIND_PATTERNS if pat.search(low)), Kind.OTHER)
@@ -134,7 +134,8 @@ class Question:
                    partitive=bool(_PARTITIVE.search(low)), head=_head(low, terms))
 
 
-_CARRIED = re.compile(r"\s*\(([^()]*)\)\s*$")
+CARRIED = re.compile(r"\s*\(([^()]*)\)\s*$")
+"""Words a follow-up carried over from earlier turns, as ``bot.condense`` appends them."""
 
 
 def _terms(text: str, kind: Kind) -> tuple[str, ...]:

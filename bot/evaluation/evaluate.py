@@ -609,7 +609,6 @@ def finish(report: dict[str, Any], args: argparse.Namespace) -> int:
 
 def run_squad(args: argparse.Namespace) -> int:
     """``bot eval --squad FILE``: print has-answer / no-answer / overall and gate them."""
-
     from bot.learn.squad import evaluate_squad, render
 
     if not args.squad.exists():
