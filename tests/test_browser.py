@@ -176,7 +176,14 @@ def test_chat_citation_article_feedback_and_xss(tab: Tab, app_server: AppServer)
     page.locator("#qantar-article mark.qantar-active.qc-t1-c1").first.wait_for()
 
     # 👍 on the first answer lands in the feedback log
-    page.locator('#qantar-chat button[aria-label="Like"]').first.click()
+    # (the chat may still be scrolling after the last answer: bring the button to rest first,
+    # and wait for the app's thank-you toast so a slow CI machine is given time to write)
+    like = page.locator('#qantar-chat button[aria-label="Like"]').first
+    like.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    like.hover()
+    like.click()
+    page.get_by_text("Thanks for the feedback!").first.wait_for(timeout=30_000)
     votes = read_feedback(app_server.settings.feedback_file)
     assert votes and votes[-1]["vote"] == "up"
     assert votes[-1]["question"] == "Who is the president quoted in the article?"
