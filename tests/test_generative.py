@@ -150,6 +150,18 @@ def test_split_keeps_markers_with_their_sentence_and_abbreviations_whole() -> No
     assert parts == [("It began on Jan. 2 in Zhanaozen.", [1]), ("Then Mr. Smith left.", [2, 3])]
 
 
+def test_split_keeps_initials_and_dotted_abbreviations_inside_their_sentence() -> None:
+    parts = split("He got it from President George W. Bush [1]. It inspired the U.S. "
+                  "Civil War [2].")
+    assert parts == [("He got it from President George W. Bush.", [1]),
+                     ("It inspired the U.S. Civil War.", [2])]
+
+
+def test_split_keeps_the_space_before_a_word_that_starts_with_a_dot() -> None:
+    parts = split("The games are .zip archives [1], run by the .NET runtime [2] .")
+    assert parts == [("The games are .zip archives, run by the .NET runtime.", [1, 2])]
+
+
 def test_verify_keeps_at_most_two_sentences_and_recites() -> None:
     other = Passage(2, "a", 20, 40, "The protests began in Zhanaozen on Jan. 2.", 0.5)
     text = ("Over 3,000 weapons were seized [2]. The protests began in Zhanaozen [1]. "

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from bot.question import MD_IMAGE, MD_LINK
 from bot.text import STOPWORDS, content_stems, stem, stem_set, words
+from index.chunking import split_sentences
+from index.cleaning import Span
 
 MIN_SHARE = 0.6
 """Share of a sentence's new content words (not in the question) its passage must hold."""
@@ -24,7 +26,6 @@ _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _NEGATION = re.compile(r"\b(not|no|never|none|nor|neither|without)\b|n['’]t\b", re.I)
 _URL = re.compile(r"(?:https?|ftp)://\S+|www\.\S+", re.I)
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 # How an answer refers to its sources, not facts about them.
 _GLUE = frozenset(content_stems("article passage passages text says said states stated "
                                 "mentions mentioned according reports reported"))
@@ -63,15 +64,19 @@ def split(answer: str) -> list[tuple[str, list[int]]]:
     answer = re.sub(r"([.!?])((?:\s*\[\d+\])+)", r"\2\1", answer)
     out: list[tuple[str, list[int]]] = []
     carry = ""
-    for piece in _SPLIT.split(" ".join(answer.split())):
+    answer = " ".join(answer.split())
+    # the documents' own splitter: "George W. Bush" and "the U.S. Civil War" stay whole
+    for span in split_sentences(answer, Span(0, len(answer))):
+        piece = answer[span.start:span.end]
         piece = f"{carry} {piece}".strip() if carry else piece
         if len(_MARKERS.sub("", piece).split()) < 3 and not _MARKERS.search(piece):
-            carry = piece  # "Mr." or "Jan." split off: glue it to what follows
+            carry = piece  # a fragment without a marker: glue it to what follows
             continue
         carry = ""
         cites = [int(n) for n in re.findall(r"\[(\d+)\]", piece)]
         body = " ".join(_MARKERS.sub(" ", piece).split())
-        body = re.sub(r"\s+([.,;:!?])", r"\1", body)
+        # "seized [1]." leaves "seized ."; ".zip archives" and "the .NET API" keep their space
+        body = re.sub(r"\s+([.,;:!?])(?=[\s\"”’)]|$)", r"\1", body)
         if body:
             out.append((body, cites))
     if carry:
