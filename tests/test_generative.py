@@ -11,7 +11,7 @@ import pytest
 from bot.answerers import AnswererUnavailable, make_chat_model
 from bot.answerers.generative import as_data, prompt_messages
 from bot.answerers.packaged import check
-from bot.answerers.verify import Passage, flips_negation, numbers, split, supports, verify
+from bot.answerers.verify import Passage, flips_negation, numbers, qualify, split, supports, verify
 from bot.contract import Answer
 from bot.retrieval import Knowledge
 from bot.service import QantarBot
@@ -155,6 +155,18 @@ def test_split_keeps_initials_and_dotted_abbreviations_inside_their_sentence() -
                   "Civil War [2].")
     assert parts == [("He got it from President George W. Bush.", [1]),
                      ("It inspired the U.S. Civil War.", [2])]
+
+
+def test_verify_restores_the_qualifier_the_passage_puts_on_a_number() -> None:
+    passage = Passage(1, "a", 0, 80, "It has been translated into more than 40 languages and "
+                      "sold 30 million copies.", 0.9)
+    kept = verify("It was translated into 40 languages and sold 30 million copies [1]. "
+                  "40 languages, into which it was translated [1].", [passage],
+                  "How many languages?")
+    assert [s.text for s in kept] == [
+        "It was translated into more than 40 languages and sold 30 million copies.",
+        "More than 40 languages, into which it was translated."]
+    assert qualify("Over 40 were left.", passage.text) == "Over 40 were left."
 
 
 def test_split_keeps_the_space_before_a_word_that_starts_with_a_dot() -> None:

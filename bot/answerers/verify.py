@@ -25,6 +25,9 @@ MAX_SENTENCES = 2
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _NEGATION = re.compile(r"\b(not|no|never|none|nor|neither|without)\b|n['’]t\b", re.I)
+_QUALIFIED = re.compile(
+    r"(?:\b(over|more than|about|around|nearly|almost|at least|up to|roughly|approximately|"
+    r"less than|fewer than|some)\s+)?([$€£]?\d[\d,.]*\d|[$€£]?\d)", re.IGNORECASE)
 _URL = re.compile(r"(?:https?|ftp)://\S+|www\.\S+", re.I)
 # How an answer refers to its sources, not facts about them.
 _GLUE = frozenset(content_stems("article passage passages text says said states stated "
@@ -132,6 +135,27 @@ def flips_negation(sentence: str, passage: str) -> bool:
     return False
 
 
+def qualify(sentence: str, passage: str) -> str:
+    """A number the passage always qualifies ("more than 40", "nearly 300") keeps that
+    qualifier in the answer: "translated into 40 languages" claims more than the passage."""
+    said: dict[str, set[str]] = {}
+    for m in _QUALIFIED.finditer(passage):
+        said.setdefault(_digits(m.group(2)), set()).add((m.group(1) or "").lower())
+
+    def restore(m: re.Match[str]) -> str:
+        qualifiers = said.get(_digits(m.group(2)), set())
+        if m.group(1) or len(qualifiers) != 1 or "" in qualifiers:
+            return m.group(0)
+        word = next(iter(qualifiers))
+        return f"{word.capitalize() if m.start() == 0 else word} {m.group(2)}"
+
+    return _QUALIFIED.sub(restore, sentence)
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number).lstrip("0") or "0"
+
+
 def verify(answer: str, passages: list[Passage], question: str) -> list[Sentence]:
     """The supported sentences of ``answer``, each with the passage numbers backing it."""
     by_n = {p.n: p for p in passages}
@@ -146,7 +170,7 @@ def verify(answer: str, passages: list[Passage], question: str) -> list[Sentence
             others = [p for p in passages if p not in cited]
             good = next(((p.n,) for p in others if supports(body, p.text, question)), ())
         if good:
-            kept.append(Sentence(body, good))
+            kept.append(Sentence(qualify(body, " ".join(by_n[n].text for n in good)), good))
         if len(kept) == MAX_SENTENCES:
             break
     return kept
