@@ -89,7 +89,7 @@ def split(answer: str) -> list[tuple[str, list[int]]]:
 
 def numbers(text: str) -> set[str]:
     """Numbers as digit strings ("3,000" and "3000" are the same)."""
-    return {re.sub(r"[,.]", "", m).lstrip("0") or "0" for m in _NUMBER.findall(text)}
+    return {_digits(m) for m in _NUMBER.findall(text)}
 
 
 def names(text: str) -> set[str]:
@@ -153,6 +153,7 @@ def qualify(sentence: str, passage: str) -> str:
 
 
 def _digits(number: str) -> str:
+    """A number's digits alone, without leading zeros: the form numbers are compared in."""
     return re.sub(r"\D", "", number).lstrip("0") or "0"
 
 
