@@ -226,6 +226,17 @@ def test_calibrate_end_to_end(tmp_path: Path) -> None:
     assert report["scored_only"]["documents_heldout"]["n"] == 2
     assert "documents_heldout" in (tmp_path / "docs" / "calibration.md").read_text("utf-8")
 
+    # a question file naming a document the SQuAD file lacks is an error, not a smaller fit
+    stray = tmp_path / "stray.jsonl"
+    stray.write_text(held.read_text("utf-8").replace("Lighthouse_of_Brenmoor", "Atlantis"),
+                     encoding="utf-8")
+    bad = run_cli("calibrate", "--train", str(MINI), "--qa", str(DATA / "qa.jsonl"),
+                  "--measure", str(MINI), "--documents", str(stray), "--held-documents",
+                  "--rows", str(tmp_path / "rows2.json"), "--out", str(tmp_path / "c2.json"),
+                  "--docs", str(tmp_path / "docs2"), tmp=tmp_path)
+    assert bad.returncode == 2 and "no document titled 'Atlantis'" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "c2.json").exists()
+
 
 # --- the optional cross-encoder signal ----------------------------------------------------------
 def test_reranker_signals_with_a_scripted_scorer() -> None:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from bot.evaluation.evaluate import ask_with_step
-from bot.learn.squad import article_bots, contains_gold, document_conversations, load_squad
+from bot.learn.squad import article_bots, contains_gold, load_squad, named_documents
 
 REPO = Path(__file__).resolve().parents[2]
 EXTERNAL = REPO.parent / "shared" / "eval" / "external"
@@ -107,12 +107,11 @@ def collect_documents(files: Iterable[Path], squad: Path, base: Any, origin: str
                       ) -> list[dict[str, Any]]:
     """Reader-style conversations about other documents (SQuAD articles named by each
     line's ``document``), each document indexed alone; grouped by document for folds."""
-    wanted = document_conversations(list(files))
+    pairs = named_documents(list(files), squad)
     rows = []
-    by_title = {a.title: a for a in load_squad(squad)}
-    articles = [by_title[t] for t in wanted if t in by_title]
-    for article, bot in article_bots(base, articles, collect=True):
-        for conv in wanted[article.title]:
+    bots = article_bots(base, [article for article, _ in pairs], collect=True)
+    for (article, bot), (_, convs) in zip(bots, pairs, strict=True):
+        for conv in convs:
             rows += collect_conversation(bot, conv, f"docs:{article.title}", origin)
     return rows
 
@@ -340,7 +339,11 @@ def run(args: argparse.Namespace) -> int:
         data = json.loads(args.rows.read_text(encoding="utf-8"))
     else:
         overrides: dict[str, Any] = {"data_dir": args.data_dir} if args.data_dir else {}
-        data = collect_all(args, Settings(**overrides, reranker=args.reranker))
+        try:
+            data = collect_all(args, Settings(**overrides, reranker=args.reranker))
+        except KeyError as exc:  # a question file names a document the SQuAD file lacks
+            print(f"error: {exc.args[0]}", file=sys.stderr)
+            return 2
         args.rows.parent.mkdir(parents=True, exist_ok=True)
         args.rows.write_text(json.dumps(data), encoding="utf-8")
     from bot.confidence import legacy_gate

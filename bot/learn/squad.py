@@ -208,17 +208,26 @@ def default_documents(files: list[Path]) -> Path | None:
     return beside if beside is not None and beside.exists() else None
 
 
-def evaluate_documents(files: list[Path], source: Path, base: Any) -> list[Any]:
-    """Each named document indexed alone, its conversations asked in order (history
-    carried) and scored as ``bot eval --qa`` scores the article's (``TurnResult`` rows)."""
-    from bot.evaluation.evaluate import evaluate
-
+def named_documents(files: list[Path], source: Path) -> list[tuple[SquadArticle, list[Any]]]:
+    """The SQuAD articles of ``source`` that the lines of ``files`` ask about, each with its
+    conversations; a title ``source`` lacks is an error (a question file and its documents
+    that do not match would silently shrink the measurement)."""
     wanted = document_conversations(files)
     by_title = {a.title: a for a in load_squad(source)}
     missing = [t for t in wanted if t not in by_title]
     if missing:
         raise KeyError(f"{source} has no document titled {', '.join(map(repr, missing))}")
+    return [(by_title[t], convs) for t, convs in wanted.items()]
+
+
+def evaluate_documents(files: list[Path], source: Path, base: Any) -> list[Any]:
+    """Each named document indexed alone, its conversations asked in order (history
+    carried) and scored as ``bot eval --qa`` scores the article's (``TurnResult`` rows)."""
+    from bot.evaluation.evaluate import evaluate
+
+    pairs = named_documents(files, source)
     results = []
-    for article, bot in article_bots(base, [by_title[t] for t in wanted]):
-        results += evaluate(bot, wanted[article.title], bot.settings.k)
+    bots = article_bots(base, [article for article, _ in pairs])
+    for (_, bot), (_, convs) in zip(bots, pairs, strict=True):
+        results += evaluate(bot, convs, bot.settings.k)
     return results
