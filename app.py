@@ -34,6 +34,7 @@ from typing import Any, cast  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
+from bot.contract import remembered  # noqa: E402
 from bot.service import QantarBot, QuestionError  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index.store import IndexUnavailable  # noqa: E402
@@ -72,12 +73,16 @@ STREAM_DELAY = 0.02
 
 
 def history_of(turns: Sequence[Turn]) -> list[dict[str, str]]:
-    """Conversation so far as the bot expects it (answer text only, failed turns left out)."""
+    """Conversation so far as the bot expects it (answers with the passages shown under
+    them, failed turns left out)."""
     history: list[dict[str, str]] = []
     for turn in turns:
         if turn.get("answer"):
             history.append({"role": "user", "content": turn["question"]})
-            history.append({"role": "assistant", "content": turn["answer"]["answer"]})
+            answer = turn["answer"]
+            quotes = [str(c["text"]) for c in answer.get("citations", [])]
+            history.append({"role": "assistant",
+                            "content": remembered(answer["answer"], quotes)})
     return history
 
 

@@ -110,7 +110,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             continue
         _print_answer(answer, args.json)
         history += [{"role": "user", "content": question},
-                    {"role": "assistant", "content": answer.answer}]
+                    {"role": "assistant", "content": answer.remembered()}]
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -11,6 +12,14 @@ MARKER = re.compile(r"(?<!\\)\[(\d+)\]")
 
 Status = Literal["answered", "closest", "not_found"]
 STATUSES: tuple[Status, ...] = ("answered", "closest", "not_found")
+
+
+def remembered(answer: str, quotes: Sequence[str]) -> str:
+    """What a later follow-up may lean on: the answer as the reader saw it, with the quoted
+    passages shown under it. A written answer ("He stayed two weeks [1].") names fewer
+    people and places than the passages it cites, and "who met him there?" refers to what
+    the reader read in either. The quotes come first so the answer's own names win."""
+    return " ".join([*(q for q in quotes if q not in answer), answer])
 
 
 class Citation(BaseModel):
@@ -67,6 +76,10 @@ class Answer(BaseModel):
     def markers(self) -> list[int]:
         """The [n] numbers used in the answer text, in order of appearance."""
         return [int(m) for m in MARKER.findall(self.answer)]
+
+    def remembered(self) -> str:
+        """This answer as history for the next turn (see :func:`remembered`)."""
+        return remembered(self.answer, [c.text for c in self.citations])
 
     def is_consistent(self) -> bool:
         """Every [n] has a citation and every citation is referred to."""

@@ -10,7 +10,7 @@ import pytest
 from bot.answerers.base import Draft, Quote
 from bot.citing import cite
 from bot.condense import Entities, condense
-from bot.contract import Answer
+from bot.contract import Answer, Citation
 from bot.prompts import PromptError, variables
 from bot.question import Kind, Question, clean_question, focus_question, named_phrases
 from bot.service import QantarBot, QuestionError, validate_question
@@ -92,6 +92,29 @@ def test_condense_resolves_people_places_and_vague_references() -> None:
     known = {"interview", "remark"}.__contains__
     assert condense("Which paper was it with?", history, entities, known) == (
         "Which paper was it with? (interview remarks)")
+
+
+def test_a_follow_up_leans_on_the_passages_a_written_answer_cited() -> None:
+    """A written answer names less than its quotes; the reader saw both under it."""
+    entities = Entities(people=("Tokayev", "Nazarbayev"), places=("Mangystau", "Almaty"))
+    quote = "Protests broke out in Mangystau, where President Tokayev later met residents."
+    cited = Citation(n=1, chunk_id="c", source="a.txt", title="A", text=quote, start=0,
+                     end=len(quote), score=0.9)
+    written = Answer(answer="They broke out after a price spike [1].", found=True,
+                     citations=[cited])
+    history = [{"role": "user", "content": "Where did the protests start?"},
+               {"role": "assistant", "content": written.remembered()}]
+    assert "in Mangystau" in condense("What triggered them there?", history, entities)
+    assert condense("When did he meet them?", history, entities).startswith(
+        "When did Tokayev meet")
+    # the answer's own names come last, so they win over the quote's
+    own = written.model_copy(update={"answer": "Nazarbayev met them in Almaty [1]."})
+    history[-1]["content"] = own.remembered()
+    assert condense("When did he go there?", history, entities).startswith(
+        "When did Nazarbayev go in Almaty")
+    # a quote the answer already shows (an extractive answer) is not repeated
+    quoted = written.model_copy(update={"answer": f"{quote} [1]"})
+    assert quoted.remembered() == quoted.answer
 
 
 @pytest.mark.parametrize("follow_up", ["why?", "how many?", "for how long?", "like what?",

@@ -216,12 +216,15 @@ def test_segments_cover_text_once() -> None:
     assert [keys for a, _, keys in pieces if a == 5] == [["a", "b"]]
 
 
-def test_history_of_skips_failed_turns() -> None:
-    turns: list[dict[str, Any]] = [{"question": "q1", "answer": {"answer": "a1"}},
-             {"question": "bad", "answer": None, "error": "empty"},
-             {"question": "q2", "answer": {"answer": "a2"}}]
+def test_history_of_skips_failed_turns_and_keeps_what_was_shown() -> None:
+    turns: list[dict[str, Any]] = [
+        {"question": "q1", "answer": {"answer": "a1 [1]",
+                                      "citations": [{"n": 1, "text": "Shown under a1."}]}},
+        {"question": "bad", "answer": None, "error": "empty"},
+        {"question": "q2", "answer": {"answer": "a2"}}]
     assert app.history_of(turns) == [
-        {"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"},
+        {"role": "user", "content": "q1"},
+        {"role": "assistant", "content": "Shown under a1. a1 [1]"},
         {"role": "user", "content": "q2"}, {"role": "assistant", "content": "a2"}]
 
 

@@ -141,6 +141,8 @@ class TurnResult:
     has_evidence: bool
     standalone: str = ""
     answer: str = ""
+    remembered: str = ""
+    """The answer as the next turn's history holds it (``Answer.remembered``)."""
     found: bool | None = None
     error: str | None = None
     ask_ms: float | None = None
@@ -214,6 +216,7 @@ def _find_output(runs: Iterable[Any], name: str) -> Any:
 def score_answer(result: TurnResult, turn: Turn, answer: Any, sources: dict[str, str]) -> None:
     """Fill the answer and citation metrics of ``result`` from a bot ``Answer``."""
     result.answer, result.found = answer.answer, bool(answer.found)
+    result.remembered = answer.remembered()
     cites = sorted(answer.citations, key=lambda c: c.n)
     result.n_citations = len(cites)
     result.cited_chars = sum(len(c.text) for c in cites)
@@ -278,7 +281,7 @@ def evaluate(bot: Any, conversations: Sequence[Conversation], k: int,
             result = run_turn(bot, turn, (conv.id, number), history, k, sources, baseline)
             results.append(result)
             history += [{"role": "user", "content": turn.q},
-                        {"role": "assistant", "content": result.answer}]
+                        {"role": "assistant", "content": result.remembered or result.answer}]
     return results
 
 

@@ -99,7 +99,7 @@ def collect_conversation(bot: Any, conv: Any, group: str, origin: str) -> list[d
                         for c in answer.citations)
         rows.append(_row(group, origin, turn.answerable, bool(right), draft))
         history += [{"role": "user", "content": turn.q},
-                    {"role": "assistant", "content": answer.answer}]
+                    {"role": "assistant", "content": answer.remembered()}]
     return rows
 
 
