@@ -12,8 +12,10 @@ import re
 from bot.question import _MONTHS, _NUMBER_WORDS, VALUE_PATTERNS, Kind, Question
 from bot.text import stem, words
 
-_QUALIFIER = (r"(?:(?:over|more than|about|around|nearly|almost|at least|some|up to|roughly|"
-              r"approximately|less than|fewer than|only|just)\s+)?")
+QUALIFIERS = (r"over|more than|about|around|nearly|almost|at least|some|up to|roughly|"
+              r"approximately|less than|fewer than")
+"""Words that bound a number ("more than 40"): dropping one overstates what is said."""
+_QUALIFIER = rf"(?:(?:{QUALIFIERS}|only|just)\s+)?"
 _AMOUNT = (rf"{_QUALIFIER}(?:\$\s?|US\$\s?|€\s?|£\s?)?(?:\d[\d,.]*|(?:{_NUMBER_WORDS})"
            r"(?:[\s-](?:hundred|thousand|million|billion))?)"
            r"(?:\s*(?:%|percent|per cent)|\s+(?:hundred|thousand|million|billion|"

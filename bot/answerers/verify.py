@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.question import MD_IMAGE, MD_LINK
+from bot.short import QUALIFIERS
 from bot.text import STOPWORDS, content_stems, stem, stem_set, words
 from index.chunking import split_sentences
 from index.cleaning import Span
@@ -25,9 +26,8 @@ MAX_SENTENCES = 2
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _NEGATION = re.compile(r"\b(not|no|never|none|nor|neither|without)\b|n['’]t\b", re.I)
-_QUALIFIED = re.compile(
-    r"(?:\b(over|more than|about|around|nearly|almost|at least|up to|roughly|approximately|"
-    r"less than|fewer than|some)\s+)?([$€£]?\d[\d,.]*\d|[$€£]?\d)", re.IGNORECASE)
+_QUALIFIED = re.compile(rf"(?:\b({QUALIFIERS})\s+)?([$€£]?\d[\d,.]*\d|[$€£]?\d)",
+                        re.IGNORECASE)
 _URL = re.compile(r"(?:https?|ftp)://\S+|www\.\S+", re.I)
 # How an answer refers to its sources, not facts about them.
 _GLUE = frozenset(content_stems("article passage passages text says said states stated "

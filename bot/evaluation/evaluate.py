@@ -281,7 +281,7 @@ def evaluate(bot: Any, conversations: Sequence[Conversation], k: int,
             result = run_turn(bot, turn, (conv.id, number), history, k, sources, baseline)
             results.append(result)
             history += [{"role": "user", "content": turn.q},
-                        {"role": "assistant", "content": result.remembered or result.answer}]
+                        {"role": "assistant", "content": result.remembered}]
     return results
 
 

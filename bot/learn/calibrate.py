@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 
 from bot.evaluation.evaluate import ask_with_step
-from bot.learn.squad import article_bots, contains_gold, load_squad, named_documents
+from bot.learn.squad import (
+    DocumentError,
+    article_bots,
+    contains_gold,
+    load_squad,
+    named_documents,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 EXTERNAL = REPO.parent / "shared" / "eval" / "external"
@@ -341,7 +347,7 @@ def run(args: argparse.Namespace) -> int:
         overrides: dict[str, Any] = {"data_dir": args.data_dir} if args.data_dir else {}
         try:
             data = collect_all(args, Settings(**overrides, reranker=args.reranker))
-        except KeyError as exc:  # a question file names a document the SQuAD file lacks
+        except DocumentError as exc:  # question files and documents that do not match
             print(f"error: {exc.args[0]}", file=sys.stderr)
             return 2
         args.rows.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,11 @@ _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = str.maketrans("", "", string.punctuation + "“”‘’–—")
 
 
+class DocumentError(KeyError):
+    """A question file names no document, or one its SQuAD file lacks (a KeyError, as
+    ``bot eval`` reports bad input files)."""
+
+
 @dataclass
 class SquadQuestion:
     """One question with its gold answers (empty when unanswerable)."""
@@ -196,8 +201,8 @@ def document_conversations(files: list[Path]) -> dict[str, list[Any]]:
         lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
         for number, (data, conv) in enumerate(zip(lines, load_qa(path), strict=True), 1):
             if "document" not in data:
-                raise KeyError(f"line {number} of {path} names no 'document' (the title of "
-                               "the SQuAD article it asks about)")
+                raise DocumentError(f"line {number} of {path} names no 'document' (the "
+                                    "title of the SQuAD article it asks about)")
             wanted.setdefault(str(data["document"]), []).append(conv)
     return wanted
 
@@ -216,7 +221,7 @@ def named_documents(files: list[Path], source: Path) -> list[tuple[SquadArticle,
     by_title = {a.title: a for a in load_squad(source)}
     missing = [t for t in wanted if t not in by_title]
     if missing:
-        raise KeyError(f"{source} has no document titled {', '.join(map(repr, missing))}")
+        raise DocumentError(f"{source} has no document titled {', '.join(map(repr, missing))}")
     return [(by_title[t], convs) for t, convs in wanted.items()]
 
 
