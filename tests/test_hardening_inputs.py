@@ -33,6 +33,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 import app  # noqa: E402
 from bot.contract import Answer  # noqa: E402
+from bot.evaluation.bench import close_app  # noqa: E402
 from bot.inputs import QuestionError, clean_history, plain_text  # noqa: E402
 from bot.service import QantarBot  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -542,7 +543,7 @@ def auth_server(app_bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
     try:
         yield str(url).rstrip("/")
     finally:
-        demo.close()
+        close_app(demo)
 
 
 @pytest.mark.slow

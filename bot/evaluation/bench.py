@@ -93,7 +93,25 @@ def launched(settings: Any, bot: Any, port: int | None = None) -> Iterator[str]:
                     quiet=True)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        demo.close()
+        close_app(demo)
+
+
+def close_app(demo: Any) -> None:
+    """``demo.close()`` without its cross-thread race.
+
+    Gradio's ``close()`` sets the app's ``asyncio.Event`` from the calling thread while
+    the server's loop may be adding waiters to it (open streams, heartbeats): CI once
+    failed with "deque mutated during iteration" and left the port open. Setting the
+    event on its own loop first turns the later ``set()`` inside ``close()`` into a no-op.
+    """
+    event = getattr(getattr(demo, "app", None), "stop_event", None)
+    loop = getattr(event, "_loop", None)  # bound by asyncio on the first wait()
+    if event is not None and loop is not None and loop.is_running():
+        loop.call_soon_threadsafe(event.set)
+        deadline = time.monotonic() + 5
+        while not event.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    demo.close()
 
 
 def clear_query_cache(embeddings: Any) -> None:
