@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot index|ask|chat|eval|bench``.
+"""Command line: ``python -m bot index|ask|chat|eval|compare|bench|calibrate|serve-llm``.
 
 Heavy modules (sentence-transformers, chromadb) are imported inside the handlers so that
 ``--help`` answers instantly.
@@ -143,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chat)
     for name, module, text in (("eval", "bot.evaluation.evaluate",
                                 "score answers on a QA or SQuAD file"),
+                               ("compare", "bot.evaluation.compare",
+                                "pair two 'eval --json' runs: wins, losses, McNemar p"),
                                ("bench", "bot.evaluation.bench", "measure latency and scale"),
                                ("calibrate", "bot.learn.calibrate",
                                 "refit the answer/hedge/refuse decision"),

@@ -20,7 +20,8 @@ def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.Comp
 
 
 def test_help_for_every_command(tmp_path: Path) -> None:
-    for command in ([], ["index"], ["ask"], ["chat"], ["eval"], ["bench"], ["calibrate"]):
+    for command in ([], ["index"], ["ask"], ["chat"], ["eval"], ["compare"], ["bench"],
+                    ["calibrate"]):
         done = run(*command, "--help", data_dir=tmp_path)
         assert done.returncode == 0 and "usage:" in done.stdout
 
