@@ -94,3 +94,16 @@ def test_compare_command_errors_say_what_is_wrong(tmp_path: Path) -> None:
         done = run(*args)
         assert done.returncode == 2 and message in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_output_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    """``bot compare a b --list | head -1``: the reader closes the pipe early."""
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(squad({str(i): True for i in range(5000)})))
+    b.write_text(json.dumps(squad({str(i): False for i in range(5000)})))
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "compare", str(a), str(b), "--list"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().startswith("questions")
+    proc.stdout.close()  # as head does after its line
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in err, err
