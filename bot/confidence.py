@@ -83,9 +83,26 @@ class Calibration:
                    float(d["hedge_at"]), dict(d.get("info", {})))
 
 
-def default_path() -> Path:
-    """The calibration shipped with the package (``bot/data/calibration.json``)."""
-    return Path(str(resources.files("bot").joinpath("data", "calibration.json")))
+def default_path(name: str = "calibration.json") -> Path:
+    """A calibration shipped with the package (``bot/data/<name>``)."""
+    return Path(str(resources.files("bot").joinpath("data", name)))
+
+
+def judge_path() -> Path:
+    """The decision with the LLM judge's signal (``bot/data/judge.json``)."""
+    return default_path("judge.json")
+
+
+def logit(p: float) -> float:
+    """log(p / (1 - p)), clipped so 0 and 1 stay finite."""
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def judged_signals(confidence: float, verdict: float) -> dict[str, float]:
+    """What the judge's calibration reads: the decision's confidence and the judge's
+    P(yes), both on the log-odds scale (so the fit weighs them like evidence)."""
+    return {"confidence": logit(confidence), "judge": logit(verdict)}
 
 
 @cache

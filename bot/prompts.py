@@ -21,6 +21,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "closest": frozenset({"what", "noun"}),
     "answer_system": frozenset(),
     "answer_user": frozenset({"passages", "question"}),
+    "judge_system": frozenset(),
+    "judge_user": frozenset({"passage", "question"}),
 }
 
 

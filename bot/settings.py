@@ -109,6 +109,18 @@ class Settings(BaseSettings):
         description="Fitted answer/hedge/refuse decision (JSON written by `bot calibrate`); "
         "default: the one shipped in bot/data/calibration.json.",
     )
+    judge: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Let the LLM read the chosen passage and say whether it answers: one "
+        "more signal of the decision (bot/data/judge.json), never the decision alone. "
+        "auto = on with an LLM answerer; on = also with extractive (loads the packaged "
+        "model, about a second per answer).",
+    )
+    judge_calibration_path: Path | None = Field(
+        default=None,
+        description="Decision with the judge (JSON written by `bot calibrate --judge`); "
+        "default: bot/data/judge.json.",
+    )
     reranker: bool = Field(
         default=True,
         description="Use the packaged answer cross-encoder (models/answer-ce) as a signal "

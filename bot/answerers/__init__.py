@@ -10,6 +10,7 @@ LLM backends are imported only when chosen; a missing extra raises
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot.answerers.base import Answerer, Draft, Quote
@@ -17,6 +18,7 @@ from bot.answerers.errors import AnswererUnavailable
 from bot.retrieval import Knowledge
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
 __all__ = ["Answerer", "AnswererUnavailable", "Draft", "Quote", "make_answerer",
            "make_chat_model"]
 
@@ -51,13 +53,40 @@ def make_answerer(settings: Settings, knowledge: Knowledge, collect: bool = Fals
     )
     reranker = make_reranker(settings, required=not collect) if wants_reranker else None
     decider = ExtractiveAnswerer(knowledge, calibration, reranker)
-    if collect or settings.answerer == "extractive":
+    if collect:
+        return decider
+    model = chat_model
+    if model is None and settings.answerer != "extractive":
+        model = make_chat_model(settings)
+    attach_judge(decider, settings, model)
+    if settings.answerer == "extractive":
         return decider
     from bot.answerers.generative import GenerativeAnswerer
 
-    model = chat_model if chat_model is not None else make_chat_model(settings)
     return GenerativeAnswerer(decider, model, knowledge, settings.answerer,
                               passages=settings.llm_passages, timeout=settings.llm_timeout)
+
+
+def attach_judge(decider: Any, settings: Settings, model: Any) -> None:
+    """Give the decision the LLM judge's signal when ``settings.judge`` asks for it: with
+    an LLM answerer its own model reads; with ``extractive`` (``judge=on``) the packaged
+    model (or ``QANTAR_LLM_PATH``) is loaded for it."""
+    if settings.judge == "off" or (settings.judge == "auto" and settings.answerer == "extractive"):
+        return
+    from bot.answerers.judge import Judge
+    from bot.confidence import CalibrationError, judge_path, load_calibration
+
+    try:
+        judged = load_calibration(settings.judge_calibration_path or judge_path())
+    except CalibrationError as exc:
+        if settings.judge == "on":
+            raise
+        log.warning("%s; deciding without the judge", exc)
+        return
+    if model is None:
+        model = make_chat_model(settings.model_copy(update={"answerer": "llamacpp"}))
+    name = settings.answerer if settings.answerer != "extractive" else "llamacpp"
+    decider.judge, decider.judged = Judge(model, name), judged
 
 
 def make_reranker(settings: Settings, required: bool = True) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,7 +22,8 @@ import numpy as np
 from langchain_core.documents import Document
 
 from bot.answerers.base import Draft, Quote, literal
-from bot.confidence import Calibration, candidate_signals
+from bot.confidence import Calibration, candidate_signals, judged_signals
+from bot.contract import Status
 from bot.prompts import render
 from bot.question import TITLES, Kind, Question, has_value, named_phrases
 from bot.related import RelatedWords
@@ -315,10 +316,14 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, knowledge: Knowledge, calibration: Calibration | None,
-                 reranker: Any = None, gate: GateConfig | None = None) -> None:
+                 reranker: Any = None, gate: GateConfig | None = None,
+                 judge: Callable[[str, str], float | None] | None = None,
+                 judged: Calibration | None = None) -> None:
         self.knowledge = knowledge
         self.calibration = calibration
         self.reranker = reranker
+        self.judge = judge if judged is not None else None
+        self.judged = judged
         self.gate = gate or GateConfig()
         self.vectors = SentenceVectors(knowledge)
         self.related = RelatedWords(knowledge.texts, knowledge.embeddings)
@@ -355,6 +360,9 @@ class ExtractiveAnswerer:
                        ranked=ranked_sentences(cands))
         confidence = self.calibration.predict(features) if self.calibration else 1.0
         outcome = self.calibration.outcome(confidence) if self.calibration else "answered"
+        if outcome != "not_found" and self.calibration:
+            confidence, outcome = self.rejudge(standalone, cands[0], confidence, outcome,
+                                               signals)
         signals["confidence"] = confidence
         if outcome == "not_found":
             return self.refusal(signals, confidence)
@@ -375,6 +383,21 @@ class ExtractiveAnswerer:
         if value:
             parts[0] = f"{literal(value)} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
+
+    def rejudge(self, question: str, best: Candidate, confidence: float, outcome: Status,
+                signals: dict[str, Any]) -> tuple[float, Status]:
+        """With a judge: the decision again, now also on the LLM's reading of the chosen
+        quote (off-topic questions never reach it). Without one, or when it cannot say,
+        the decision stands."""
+        if self.judge is None or self.judged is None:
+            return confidence, outcome
+        verdict = self.judge(question, best.text)
+        if verdict is None:
+            return confidence, outcome
+        signals["judge"] = verdict
+        signals["confidence_before_judge"] = confidence
+        confidence = self.judged.predict(judged_signals(confidence, verdict))
+        return confidence, self.judged.outcome(confidence)
 
     def stream(self, standalone: str, docs: list[Document]) -> Iterator[str | Draft]:
         """Nothing is written incrementally: the draft is the only item."""

@@ -87,6 +87,50 @@ class LlamaCppChat(BaseChatModel):
                     yield chunk
 
 
+    def next_token_logprobs(self, messages: list[BaseMessage], top: int = 20
+                            ) -> dict[str, float]:
+        """Log-probabilities of the ``top`` likeliest first tokens of the reply (what the
+        judge reads). Only the prompt is evaluated, reusing the cached prefix as
+        generation does, so it costs one prompt pass and no sampling."""
+        import numpy as np
+        from llama_cpp import Llama
+
+        with self._lock:
+            llama = self.llama
+            prompt = self._prompt_tokens(messages)
+            keep = min(Llama.longest_token_prefix(llama._input_ids.tolist(), prompt),
+                       len(prompt) - 1)
+            llama.n_tokens = keep
+            llama.eval(prompt[keep:])
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(),
+                                           shape=(llama.n_vocab(),)).astype(np.float64)
+            shifted = logits - logits.max()
+            logp = shifted - np.log(np.exp(shifted).sum())
+            best = np.argsort(-logp)[:top]
+            out: dict[str, float] = {}
+            for i in best:
+                token = llama.detokenize([int(i)]).decode("utf-8", "ignore")
+                out[token] = float(np.logaddexp(out.get(token, -np.inf), logp[i]))
+        return out
+
+    def _prompt_tokens(self, messages: list[BaseMessage]) -> list[int]:
+        """The prompt as the model's own chat template renders it (as generation does)."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llama = self.llama
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise RuntimeError("the model file has no chat template")
+        eos, bos = llama.token_eos(), llama.token_bos()
+        formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llama._model.token_get_text(bos) if bos != -1 else "")
+        result = formatter(messages=chat_messages(messages))  # type: ignore[arg-type]
+        return list(llama.tokenize(result.prompt.encode("utf-8"),
+                                   add_bos=not result.added_special, special=True))
+
+
 _LOAD_LOCK = threading.Lock()
 
 

@@ -302,6 +302,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="calibration file to write (default: bot/data/calibration.json)")
     parser.add_argument("--docs", type=Path, default=REPO / "docs",
                         help="where the reliability plot and figures go")
+    parser.add_argument("--judge", action="store_true",
+                        help="fit how the LLM judge's reading combines with the decision "
+                        "instead (bot/data/judge.json; needs the LLM extra; about 20 min)")
+    parser.add_argument("--judge-rows", type=Path,
+                        default=REPO / "artifacts" / "judge-rows.json",
+                        help="cache of the judge's rows (reused with --judge --reuse)")
 
 
 def collect_all(args: argparse.Namespace, base: Any) -> dict[str, list[dict[str, Any]]]:
@@ -337,6 +343,10 @@ def run(args: argparse.Namespace) -> int:
     from bot.confidence import Calibration, default_path
     from bot.settings import Settings
 
+    if args.judge:
+        from bot.learn import judge_fit
+
+        return judge_fit.run(args)
     if not args.reuse and not args.train.exists():
         print(f"error: training file {args.train} not found", file=sys.stderr)
         return 2

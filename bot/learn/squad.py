@@ -91,16 +91,16 @@ def article_settings(base: Any, article: SquadArticle, workdir: Path) -> Any:
     })
 
 
-def article_bots(base: Any, articles: list[SquadArticle], collect: bool = False
-                 ) -> Iterator[tuple[SquadArticle, Any]]:
+def article_bots(base: Any, articles: list[SquadArticle], collect: bool = False,
+                 chat_model: Any = None) -> Iterator[tuple[SquadArticle, Any]]:
     """A fresh bot per article, each over its own temporary index (``collect``: the
-    decision off, as ``bot calibrate`` needs)."""
+    decision off, as ``bot calibrate`` needs; ``chat_model``: one LLM shared by all)."""
     from bot.service import QantarBot
 
     for article in articles:
         with tempfile.TemporaryDirectory(prefix="qantar-squad-") as tmp:
             settings = article_settings(base, article, Path(tmp))
-            yield article, QantarBot.from_settings(settings, collect)
+            yield article, QantarBot.from_settings(settings, collect, chat_model)
 
 
 def score_row(q: SquadQuestion, answer: Any, ms: float) -> dict[str, Any]:
