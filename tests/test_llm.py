@@ -96,6 +96,26 @@ def test_llamacpp_streams_tokens_as_they_are_written(llama_bot: Any) -> None:
     assert final.citations
 
 
+SAYS = ("This was not limited to Almaty; several regional centers were also affected, said "
+        "Tokayev, noting that over 3,000 weapons were seized.")
+UNRELATED = "The President also spoke about the economy and the tax reform planned for 2023."
+
+
+def assert_judges(judge: Any) -> None:
+    """A real model's P(yes): a probability, higher for the passage that says it."""
+    says, unrelated = judge(ANSWERABLE, SAYS), judge(ANSWERABLE, UNRELATED)
+    assert says is not None and unrelated is not None, "the judge gave no probability"
+    assert 0.0 <= unrelated < says <= 1.0 and says > 0.5 > unrelated
+
+
+def test_llamacpp_decides_with_the_packaged_model_as_judge(llama_bot: Any) -> None:
+    judge = llama_bot.answerer.decider.judge
+    assert judge is not None and judge.name == "llamacpp"
+    assert_judges(judge)
+    answer = llama_bot.ask(ANSWERABLE)
+    assert answer.status == "answered" and "3,000" in answer.answer
+
+
 def test_openai_backend_against_a_real_local_server(real_bot: Any, model_path: Path) -> None:
     """`python -m bot serve-llm` (llama-cpp-python's OpenAI-compatible server); when it
     stops, answers fall back to extractive at once instead of hanging."""
@@ -111,6 +131,7 @@ def test_openai_backend_against_a_real_local_server(real_bot: Any, model_path: P
             "answerer": "openai", "llm_base_url": f"http://127.0.0.1:{port}/v1",
             "llm_timeout": 60.0})
         bot = QantarBot(settings, real_bot.knowledge)
+        assert_judges(bot.answerer.decider.judge)  # top_logprobs from the server
         answer = bot.ask(ANSWERABLE)
         assert answer.written_by == "openai" and answer.fallback is None, answer
         assert "3,000" in answer.answer
@@ -162,3 +183,30 @@ def test_app_streams_verified_llm_answers(llm_app: str) -> None:
     off = client.predict(OFF_TOPIC, [], api_name="/ask")
     assert off["status"] == "not_found" and off["written_by"] == "extractive"
     assert json.dumps(asked)  # plain JSON all the way through
+
+
+JUDGED_GATES = {  # QANTAR_JUDGE=on, measured 2026-11-28 (README); gates just under them
+    "squad": ["--squad", str(REPO / "tests" / "data" / "external" / "squad2-complexity.json"),
+              "--min-squad-overall", "0.60", "--min-squad-has-answer", "0.50",
+              "--min-squad-no-answer", "0.66"],  # measured 0.617 / 0.533 / 0.692
+    "documents": ["--docs", *map(str, sorted((REPO / "tests" / "data" / "docs-heldout")
+                                             .glob("*.jsonl"))),
+                  "--min-accuracy", "0.50", "--min-refusal", "0.72",  # 52.5% / 76.5%
+                  "--min-exact-offsets", "1", "--max-errors", "0"],
+}
+
+
+@pytest.mark.parametrize("held_out", sorted(JUDGED_GATES))
+def test_the_judge_on_held_out_data(held_out: str, model_path: Path, tmp_path: Path
+                                    ) -> None:
+    """`QANTAR_JUDGE=on bot eval` with the packaged model reading each chosen quote, on
+    data neither the decision nor the judge's fit ever saw (the issue's SQuAD target:
+    overall >= 0.60 with has- and no-answer >= 0.50)."""
+    out = tmp_path / "eval.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "eval", *JUDGED_GATES[held_out], "--json", str(out)],
+        capture_output=True, text=True, timeout=2400, cwd=REPO,
+        env={**os.environ, "QANTAR_DATA_DIR": str(tmp_path / "data"), "QANTAR_JUDGE": "on",
+             "QANTAR_LLM_PATH": str(model_path)})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "judge failed" not in done.stderr, done.stderr[-3000:]

@@ -49,7 +49,10 @@ class LlamaCppChat(BaseChatModel):
     max_tokens: int = 96
     temperature: float = 0.0
     grammar: str | None = ANSWER_GRAMMAR
+    judge_ctx: int = 1024
+    """Context of the judge's own llama.cpp context (a passage and a question fit)."""
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _reader: Any = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -96,8 +99,8 @@ class LlamaCppChat(BaseChatModel):
         from llama_cpp import Llama
 
         with self._lock:
-            llama = self.llama
-            prompt = self._prompt_tokens(messages)
+            llama = self._judge_llama()
+            prompt = self._prompt_tokens(llama, messages)
             keep = min(Llama.longest_token_prefix(llama._input_ids.tolist(), prompt),
                        len(prompt) - 1)
             llama.n_tokens = keep
@@ -113,11 +116,25 @@ class LlamaCppChat(BaseChatModel):
                 out[token] = float(np.logaddexp(out.get(token, -np.inf), logp[i]))
         return out
 
-    def _prompt_tokens(self, messages: list[BaseMessage]) -> list[int]:
+    def _judge_llama(self) -> Any:
+        """A second ``Llama`` on the same file for judging, loaded on first use. Each keeps
+        its own prompt prefix cached: sharing one context, every judgement would evict the
+        answer prompt's long system prefix and the next answer would re-read it (answer p50
+        2.7 s -> 6.2 s measured). The weights are memory-mapped, so they are not loaded
+        twice; the second context adds its KV cache and buffers."""
+        if self._reader is None:
+            from llama_cpp import Llama
+
+            with without_extra_bufts():
+                self._reader = Llama(model_path=self.llama.model_path, n_ctx=self.judge_ctx,
+                                     n_threads=self.llama.n_threads, verbose=False)
+        return self._reader
+
+    @staticmethod
+    def _prompt_tokens(llama: Any, messages: list[BaseMessage]) -> list[int]:
         """The prompt as the model's own chat template renders it (as generation does)."""
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        llama = self.llama
         template = llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise RuntimeError("the model file has no chat template")

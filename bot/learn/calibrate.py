@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,17 +109,23 @@ def collect_conversation(bot: Any, conv: Any, group: str, origin: str) -> list[d
     return rows
 
 
-def collect_documents(files: Iterable[Path], squad: Path, base: Any, origin: str = "documents"
-                      ) -> list[dict[str, Any]]:
-    """Reader-style conversations about other documents (SQuAD articles named by each
-    line's ``document``), each document indexed alone; grouped by document for folds."""
+def document_conversations(files: Iterable[Path], squad: Path, base: Any, **bot_args: Any
+                           ) -> Iterator[tuple[str, Any, Any]]:
+    """(group, bot, conversation) for reader-style conversations about other documents
+    (SQuAD articles named by each line's ``document``), each document indexed alone and
+    grouped by document for folds."""
     pairs = named_documents(list(files), squad)
-    rows = []
-    bots = article_bots(base, [article for article, _ in pairs], collect=True)
+    bots = article_bots(base, [article for article, _ in pairs], **bot_args)
     for (article, bot), (_, convs) in zip(bots, pairs, strict=True):
         for conv in convs:
-            rows += collect_conversation(bot, conv, f"docs:{article.title}", origin)
-    return rows
+            yield f"docs:{article.title}", bot, conv
+
+
+def collect_documents(files: Iterable[Path], squad: Path, base: Any, origin: str = "documents"
+                      ) -> list[dict[str, Any]]:
+    """The decision's rows of conversations about other documents."""
+    return [row for group, bot, conv in document_conversations(files, squad, base, collect=True)
+            for row in collect_conversation(bot, conv, group, origin)]
 
 
 # --- fitting ----------------------------------------------------------------------------------
