@@ -227,33 +227,3 @@ def test_calibrate_judge_refuses_empty_rows(tmp_path: Path,
     assert main(["calibrate", "--judge", "--reuse", "--judge-rows", str(rows),
                  "--out", str(tmp_path / "j.json"), "--docs", str(tmp_path)]) == 2
     assert "read no question" in capsys.readouterr().err
-
-
-def test_a_doubted_quote_gives_way_to_the_runner_up_the_judge_prefers(knowledge: Any,
-                                                                       tmp_path: Path) -> None:
-    first: list[str] = []
-
-    def verdict(passage: str, question: str) -> float:
-        first.append(passage)
-        return 0.2 if len(first) == 1 else 0.9  # doubts the best, likes the next one
-
-    model = JudgeChat(verdict=verdict)
-    answer = judged_bot(knowledge, tmp_path, model).ask(QUESTION)
-    assert len(model.judged) == 2 and model.judged[0][0] != model.judged[1][0]
-    assert answer.status == "answered" and answer.confidence == pytest.approx(0.9, abs=1e-3)
-    assert " ".join(answer.citations[0].text.split()) == model.judged[1][0]
-
-
-def test_a_doubted_quote_stays_when_the_runner_up_reads_worse(knowledge: Any,
-                                                              tmp_path: Path) -> None:
-    scores = iter([0.4, 0.1])
-    model = JudgeChat(verdict=lambda passage, question: next(scores))
-    answer = judged_bot(knowledge, tmp_path, model).ask(QUESTION)
-    assert len(model.judged) == 2 and answer.status == "closest"
-    assert " ".join(answer.citations[0].text.split()) == model.judged[0][0]
-
-
-def test_a_trusted_quote_is_read_once(knowledge: Any, tmp_path: Path) -> None:
-    model = JudgeChat(verdict=lambda passage, question: 0.7)
-    judged_bot(knowledge, tmp_path, model).ask(QUESTION)
-    assert len(model.judged) == 1

@@ -361,8 +361,8 @@ class ExtractiveAnswerer:
         confidence = self.calibration.predict(features) if self.calibration else 1.0
         outcome = self.calibration.outcome(confidence) if self.calibration else "answered"
         if outcome != "not_found" and self.calibration:
-            confidence, outcome, cands = self.rejudge(standalone, cands, confidence,
-                                                      outcome, signals)
+            confidence, outcome = self.rejudge(standalone, cands[0], confidence, outcome,
+                                               signals)
         signals["confidence"] = confidence
         if outcome == "not_found":
             return self.refusal(signals, confidence)
@@ -384,29 +384,20 @@ class ExtractiveAnswerer:
             parts[0] = f"{literal(value)} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
-    def rejudge(self, question: str, cands: list[Candidate], confidence: float,
-                outcome: Status, signals: dict[str, Any]
-                ) -> tuple[float, Status, list[Candidate]]:
+    def rejudge(self, question: str, best: Candidate, confidence: float, outcome: Status,
+                signals: dict[str, Any]) -> tuple[float, Status]:
         """With a judge: the decision again, now also on the LLM's reading of the chosen
-        quote (off-topic questions never reach it). When the judge doubts that quote, it
-        also reads the best sentence from elsewhere, which leads the answer if it reads
-        better (held out: sealed sets +5 answers, none lost). Without a judge, or when it
-        cannot say, the decision stands."""
+        quote (off-topic questions never reach it). Without one, or when it cannot say,
+        the decision stands."""
         if self.judge is None or self.judged is None:
-            return confidence, outcome, cands
-        verdict = self.judge(question, cands[0].text)
+            return confidence, outcome
+        verdict = self.judge(question, best.text)
         if verdict is None:
-            return confidence, outcome, cands
-        if verdict < 0.5:
-            runner = next((c for c in cands[1:] if not c.overlaps(cands[0])), None)
-            other = self.judge(question, runner.text) if runner is not None else None
-            if runner is not None and other is not None and other > verdict:
-                cands = [runner, *(c for c in cands if c is not runner)]
-                verdict, signals["judge_second_look"] = other, True
+            return confidence, outcome
         signals["judge"] = verdict
         signals["confidence_before_judge"] = confidence
         confidence = self.judged.predict(judged_signals(confidence, verdict))
-        return confidence, self.judged.outcome(confidence), cands
+        return confidence, self.judged.outcome(confidence)
 
     def stream(self, standalone: str, docs: list[Document]) -> Iterator[str | Draft]:
         """Nothing is written incrementally: the draft is the only item."""
