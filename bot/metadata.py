@@ -1,9 +1,10 @@
-"""Questions about the document itself (outlet, title, dateline, gist, author) answered from
-metadata.
+"""Questions about the document itself (outlet, title, dateline, gist, author, whom it is
+about) answered from metadata.
 
 The publisher comes from the footer, which is never a passage; the citation points at the
 exact name inside it, so the claim stays checkable. "What is the article about?" is answered
-with its lede, the first sentence of its first passage.
+with its lede, the first sentence of its first passage; "Who is this article about?" with
+the person the document names most, when its lede names them too (the lede is cited).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.question import CARRIED
+from bot.short import full_name
 
 if TYPE_CHECKING:
     from bot.answerers.base import Draft
@@ -48,6 +50,17 @@ _TITLE_Q = re.compile(
 )
 _DATELINE_Q = re.compile(r"\b(dateline|datelined|filed from|reported from|"
                          rf"where\s+(was|is)\s+({_DOC})\s+(written|filed))\b", re.IGNORECASE)
+# Who the document is about or quotes ("who is this article about?", "who is speaking in the
+# article?", "who is quoted?"): not "who is talking about X?" nor "who was interviewed by
+# police?", which ask the text.
+_SUBJECT_Q = re.compile(
+    rf"\bwho\s+(is|was|'s|’s)\s+({_DOC_NOUN})\s+(about|on)\b|"
+    r"\bwho\s+(is|was|are|were)\s+(the\s+\w+\s+)?(speaking|talking|quoted|interviewed|"
+    rf"being\s+quoted|being\s+interviewed)(\s+(in|by|for)\s+({_DOC_NOUN}))?\s*[?.!]*\s*$|"
+    rf"\bwho\s+(does|did)\s+({_DOC_NOUN})\s+(quote|feature|interview|cover|focus\s+on)\b|"
+    rf"\b(main|central)\s+(person|figure|subject|speaker)\s+(of|in)\s+({_DOC_NOUN})\b",
+    re.IGNORECASE,
+)
 _GIST_Q = re.compile(rf"\b(what\s+is|what's)\s+({_DOC})\s+about\b|\bsummar(y|ise|ize)\b|"
                      r"\b(main|key)\s+(point|idea|topic|message)s?\b|\bgist\b|\btl;?dr\b",
                      re.IGNORECASE)
@@ -79,11 +92,24 @@ def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
     if _PUBLISHER_Q.search(question) and "publisher" in meta:
         return cited("publisher", int(meta["publisher_start"]), int(meta["publisher_end"]),
                      publisher=str(meta["publisher"]))
-    if _GIST_Q.search(question) and knowledge.metas:
+    subject = _SUBJECT_Q.search(question)
+    if (subject or _GIST_Q.search(question)) and knowledge.metas:
         first = min(knowledge.metas, key=lambda m: int(m["start"]))
         start, end = json.loads(str(first["sentences"]))[0]
-        return cited("gist", start, end, lede=record.text[start:end])
+        lede = record.text[start:end]
+        person = main_person(record.text, knowledge.entities.people) if subject else None
+        named = full_name(lede, person) if person else None
+        if named:
+            return cited("subject", start, end, person=named, lede=lede)
+        return cited("gist", start, end, lede=lede)
     return None
+
+
+def main_person(text: str, people: tuple[str, ...]) -> str | None:
+    """The person ``text`` names most often (people as the corpus's cues found them)."""
+    counts = {name: len(re.findall(rf"\b{re.escape(name)}\b", text)) for name in people}
+    best = max(counts, key=lambda name: counts[name], default=None)
+    return best if best and counts[best] else None
 
 
 def _template(name: str, **values: str) -> str:

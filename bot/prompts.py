@@ -17,6 +17,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "title": frozenset({"title", "cite"}),
     "dateline": frozenset({"dateline", "cite"}),
     "gist": frozenset({"lede", "cite"}),
+    "subject": frozenset({"person", "lede", "cite"}),
     "no_author": frozenset(),
     "closest": frozenset({"what", "noun"}),
     "answer_system": frozenset(),

@@ -31,21 +31,26 @@ _CAP_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w’'-]*)*")
 _MIN_SENTENCE = 60
 
 
-def short_value(q: Question, text: str) -> str | None:
-    """The value ``q`` asks for as it appears in ``text``, or None."""
-    finder = {Kind.NUMBER: _number, Kind.DATE: _date, Kind.DURATION: _duration,
-              Kind.PLACE: _place, Kind.PERSON: _person, Kind.NAME: _person}.get(q.kind)
-    value = finder(q, text) if finder else None
+def short_value(q: Question, text: str, people: frozenset[str] = frozenset()) -> str | None:
+    """The value ``q`` asks for as it appears in ``text``, or None. ``people``: the names
+    the documents use for persons; a "who" question's value must be one of them when
+    known (not the newspaper a quoted sentence also names)."""
+    if q.kind is Kind.PERSON:
+        value = _person(q, text, people)
+    else:
+        finder = {Kind.NUMBER: _number, Kind.DATE: _date, Kind.DURATION: _duration,
+                  Kind.PLACE: _place, Kind.NAME: _person}.get(q.kind)
+        value = finder(q, text) if finder else None
     if not value:
         return None
     value = value.strip(" ,;:")
     return value[:1].upper() + value[1:]
 
 
-def lead(q: Question, quote: str) -> str | None:
+def lead(q: Question, quote: str, people: frozenset[str] = frozenset()) -> str | None:
     """The short answer to put before ``quote``, when it adds something (not when the quote
     is short or already opens with it)."""
-    value = short_value(q, quote)
+    value = short_value(q, quote, people)
     if not value or len(quote) < _MIN_SENTENCE:
         return None
     if value.lower() in quote.lstrip("…“\"")[:len(value) + 12].lower():
@@ -88,9 +93,21 @@ def _place(q: Question, text: str) -> str | None:
     return None
 
 
-def _person(q: Question, text: str) -> str | None:
+def _person(q: Question, text: str, people: frozenset[str] = frozenset()) -> str | None:
     asked = {w.lower() for w in words(q.text)}
     for m in VALUE_PATTERNS[Kind.PERSON].finditer(text):
-        if not {w.lower() for w in words(m.group(0))} <= asked:
+        if {w.lower() for w in words(m.group(0))} <= asked:
+            continue
+        if not people:
             return m.group(0)
+        known = [w for w in m.group(0).split() if w in people]
+        if known:
+            return full_name(text, known[-1])
     return None
+
+
+def full_name(text: str, surname: str) -> str | None:
+    """The name as ``text`` writes it in full, titles included: "President Kassym-Jomart
+    Tokayev" for "Tokayev"."""
+    m = re.search(rf"(?:[A-Z][\w’'.-]*\s+)*{re.escape(surname)}\b", text)
+    return m.group(0) if m else None

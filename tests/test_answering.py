@@ -216,6 +216,30 @@ def test_title_questions_are_about_the_document_only(fake_bot: QantarBot, questi
     assert (draft is not None and "titled" in draft.template) is about_the_title
 
 
+@pytest.mark.parametrize(("question", "about_the_subject"), [
+    ("Who is this article about?", True),
+    ("Who is speaking in the article?", True),
+    ("who is quoted", True),
+    ("Who does the story quote?", True),
+    ("Who is talking about reforms?", False),  # asks the text
+    ("Who was interviewed by police?", False),
+    ("Who is the president of the United States?", False),
+])
+def test_who_the_document_is_about(fake_bot: QantarBot, question: str,
+                                   about_the_subject: bool) -> None:
+    """The person the article names most, cut from the cited lede that names them."""
+    from bot.metadata import metadata_answer
+
+    draft = metadata_answer(question, fake_bot.knowledge)
+    if not about_the_subject:
+        assert draft is None
+        return
+    assert draft is not None and draft.found
+    answer = fake_bot.ask(question)
+    assert answer.answer.startswith("President Kassym-Jomart Tokayev — ")
+    assert "Tokayev" in answer.citations[0].text
+
+
 def test_words_a_follow_up_carried_over_never_make_a_metadata_question(
     fake_bot: QantarBot
 ) -> None:

@@ -171,6 +171,17 @@ def test_short_value_is_cut_from_the_sentence(question: str, text: str, value: s
         assert got.lower() in text.lower()
 
 
+def test_who_lead_is_a_person_the_documents_know() -> None:
+    """A "who" question's short answer is a person, not the newspaper the quote names."""
+    q = Question.parse("Who gave the interview?")
+    quote = ("We emerged even stronger, he said in his interview with Egemen Qazaqstan "
+             "newspaper on Jan. 3.")
+    assert short_value(q, quote) == "Egemen Qazaqstan"  # no people known: any name
+    assert short_value(q, quote, frozenset({"Tokayev"})) is None
+    named = "In the interview, President Kassym-Jomart Tokayev spoke about the events."
+    assert short_value(q, named, frozenset({"Tokayev"})) == "President Kassym-Jomart Tokayev"
+
+
 def test_no_lead_when_the_quote_opens_with_the_value() -> None:
     q = Question.parse("How long did he stay?")
     assert lead(q, "Two weeks later he stayed in the official residence of the Akorda.") is None

@@ -379,7 +379,7 @@ class ExtractiveAnswerer:
             intro = literal(render("closest", what=self._what(), noun=noun))
             return Draft(" ".join([intro, *parts]), False, quotes, signals, "closest",
                          confidence)
-        value = lead(q, display(chosen[0]))
+        value = lead(q, display(chosen[0]), self.knowledge.entities.people_set)
         if value:
             parts[0] = f"{literal(value)} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
