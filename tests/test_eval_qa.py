@@ -50,7 +50,11 @@ def eval_rows(real_bot: Any, qa_file: Path) -> list[dict[str, Any]]:
 
 def test_answer_accuracy(eval_rows: list[dict[str, Any]]) -> None:
     accuracy = sum(r["accurate"] for r in eval_rows) / len(eval_rows)
-    assert accuracy >= 0.85, failures(eval_rows, "accurate")  # measured 0.90 (18/20)
+    assert accuracy >= 0.9, failures(eval_rows, "accurate")  # measured 0.95 (19/20)
+    answerable = [r for r in eval_rows if r["answerable"]]
+    # the target: answer accuracy >= 0.9 on answerable turns (measured 15/16)
+    assert sum(r["accurate"] for r in answerable) / len(answerable) >= 0.9, \
+        failures(answerable, "accurate")
 
 
 def test_evidence_is_cited(eval_rows: list[dict[str, Any]]) -> None:
@@ -94,7 +98,7 @@ def test_questions_phrased_differently_also_work(real_bot: Any) -> None:
     ("heldout.jsonl", 0.73, 0.64),
     ("blind.jsonl", 0.67, 0.75),
     ("final.jsonl", 0.75, 0.85),
-    ("unseen.jsonl", 0.63, 0.85),
+    ("unseen.jsonl", 0.70, 0.85),
 ])
 def test_questions_written_apart_from_the_code(
     real_bot: Any, name: str, min_accuracy: float, min_refusal: float
