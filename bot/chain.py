@@ -26,7 +26,8 @@ def build_prepare(settings: Settings, knowledge: Knowledge, retriever: HybridRet
 
     def standalone(x: dict[str, Any]) -> str:
         question = knowledge.spell(x["question"])
-        return condense(question, x.get("history") or [], entities, knowledge.bm25.knows)
+        return condense(question, x.get("history") or [], entities, knowledge.bm25.knows,
+                        knowledge.related.closest)
 
     def retrieve(x: dict[str, Any]) -> list[Document]:
         return retriever.search(x["standalone"], x.get("k") or settings.k)

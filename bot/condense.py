@@ -104,12 +104,15 @@ def is_follow_up(question: str) -> bool:
 
 
 def condense(question: str, history: Sequence[Turn], entities: Entities,
-             known: Callable[[str], bool] | None = None) -> str:
+             known: Callable[[str], bool] | None = None,
+             closest: Callable[[str], str | None] | None = None) -> str:
     """A standalone version of ``question`` given ``history`` (unchanged if none needed).
 
     ``known`` tells whether the documents contain a word's stem: words carried over from
     the previous question that the documents never use ("based" in "the interview this
     article is based on") cannot help retrieval and would only weigh against the answer.
+    ``closest`` gives the documents' word closest in meaning to such a word, carried in
+    its place ("which paper…?" then "when was that?" carries "newspaper").
     """
     if not history or not is_follow_up(question):
         return question
@@ -124,13 +127,26 @@ def condense(question: str, history: Sequence[Turn], entities: Entities,
     place = _last_mention(texts, entities.places)
     if place:
         rewritten = re.sub(r"\bthere\b", f"in {place}", rewritten, flags=re.IGNORECASE)
-    previous = condense(users[-1], _before_last_user(history), entities, known) if users else ""
-    extra = [w for w in _content(previous) if w not in words(rewritten)
-             and (known is None or known(stem(w)))]
+    previous = condense(users[-1], _before_last_user(history), entities, known,
+                        closest) if users else ""
+    extra = _carried(previous, rewritten, known, closest)
     vague = any(t in _ANAPHORA - set(_PERSONAL) for t in words(question))
     if extra and (vague or len(_content(rewritten)) <= 1):
         rewritten = f"{rewritten} ({' '.join(dict.fromkeys(extra))})"
     return rewritten
+
+
+def _carried(previous: str, rewritten: str, known: Callable[[str], bool] | None,
+             closest: Callable[[str], str | None] | None) -> list[str]:
+    """Subject words of the previous question to carry: those the documents use, or in
+    place of one they never use, their word closest in meaning (when there is one)."""
+    carried = []
+    for w in _content(previous):
+        if known is not None and not known(stem(w)):
+            w = (closest(w) or "") if closest else ""
+        if w and w not in words(rewritten):
+            carried.append(w)
+    return carried
 
 
 def _content(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 
 from bot.condense import Entities
 from bot.lexical import BM25Index
+from bot.related import RelatedWords
 from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, stem, tokens, words
 from index.store import IndexStore, IndexUnavailable, SourceRecord
 
@@ -59,6 +60,11 @@ class Knowledge:
         """Every indexed sentence span of ``source``, in document order."""
         return [(int(a), int(b)) for i in self.by_source.get(source, [])
                 for a, b in json.loads(str(self.metas[i]["sentences"]))]
+
+    @cached_property
+    def related(self) -> RelatedWords:
+        """Question words related to the documents' own words (embedded on first use)."""
+        return RelatedWords(self.texts, self.embeddings)
 
     @classmethod
     def load(cls, store: IndexStore) -> Knowledge:

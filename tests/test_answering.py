@@ -94,6 +94,18 @@ def test_condense_resolves_people_places_and_vague_references() -> None:
         "Which paper was it with? (interview remarks)")
 
 
+def test_a_carried_word_the_documents_lack_gives_way_to_their_closest_word() -> None:
+    """ "Which paper…?" then "When was that?": the documents say "newspaper", not "paper"."""
+    entities = Entities(people=("Tokayev",), places=())
+    history = [{"role": "user", "content": "Which paper did Tokayev speak to?"},
+               {"role": "assistant", "content": "The article may not answer this directly."}]
+    known = {"tokayev", "newspap"}.__contains__
+    closest = {"paper": "newspaper"}.get
+    assert condense("When was that?", history, entities, known) == "When was that? (tokayev)"
+    assert condense("When was that?", history, entities, known, closest) == (
+        "When was that? (newspaper tokayev)")
+
+
 def test_a_follow_up_leans_on_the_passages_a_written_answer_cited() -> None:
     """A written answer names less than its quotes; the reader saw both under it."""
     entities = Entities(people=("Tokayev", "Nazarbayev"), places=("Mangystau", "Almaty"))

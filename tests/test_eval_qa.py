@@ -98,7 +98,7 @@ def test_questions_phrased_differently_also_work(real_bot: Any) -> None:
     ("heldout.jsonl", 0.73, 0.64),
     ("blind.jsonl", 0.67, 0.75),
     ("final.jsonl", 0.75, 0.85),
-    ("unseen.jsonl", 0.70, 0.85),
+    ("unseen.jsonl", 0.73, 0.80),
 ])
 def test_questions_written_apart_from_the_code(
     real_bot: Any, name: str, min_accuracy: float, min_refusal: float

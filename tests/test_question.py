@@ -80,6 +80,13 @@ def test_related_words_come_from_the_documents_by_meaning() -> None:
     assert "the" not in found  # stop words are not looked up
 
 
+def test_closest_document_word_by_meaning() -> None:
+    """What a follow-up carries in place of a word the documents never use."""
+    related = RelatedWords(["Weapons were stolen from the police."], WordVectors())
+    assert related.closest("arms") == "weapons"
+    assert related.closest("police") is None  # nothing close but itself
+
+
 def test_vocabulary_prefix_lookup() -> None:
     index = BM25Index(["violent seizure of power", "violet flowers", "a vial"])
     assert index.with_prefix("viol") == ["violent", "violet"]

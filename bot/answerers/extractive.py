@@ -26,7 +26,6 @@ from bot.confidence import Calibration, candidate_signals, judged_signals
 from bot.contract import Status
 from bot.prompts import render
 from bot.question import TITLES, Kind, Question, has_value, named_phrases
-from bot.related import RelatedWords
 from bot.retrieval import Knowledge
 from bot.short import lead
 from bot.text import stem_set, words
@@ -326,7 +325,7 @@ class ExtractiveAnswerer:
         self.judged = judged
         self.gate = gate or GateConfig()
         self.vectors = SentenceVectors(knowledge)
-        self.related = RelatedWords(knowledge.texts, knowledge.embeddings)
+        self.related = knowledge.related
         self.scorer = Scorer(knowledge, self.vectors)
 
     def warm(self) -> None:
