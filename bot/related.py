@@ -33,8 +33,7 @@ class RelatedWords:
         self.surface = _surface_forms(texts)
         self._stems: list[str] = []
         self._matrix: np.ndarray | None = None
-        self._cache: dict[str, frozenset[str]] = {}
-        self._best: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, ...]] = {}  # closest first
 
     def build(self) -> None:
         """Embed the documents' words once (a small corpus takes about a second)."""
@@ -67,27 +66,25 @@ class RelatedWords:
             sims = vectors @ self._matrix.T
             for term, row in zip(missing, sims, strict=True):
                 self._cache[term] = self._nearest(term, row)
-        return {s: self._cache.get(s, frozenset()) for s in wanted}
+        return {s: frozenset(self._cache.get(s, ())) for s in wanted}
 
     def closest(self, word: str) -> str | None:
         """The document word (as the documents spell it) closest in meaning to ``word``,
         above the similarity floor: what a follow-up carries over in place of a word the
         documents never use ("paper" -> "newspaper")."""
-        key = stem(word)
         self.lookup([word])
-        best = self._best.get(key)
-        return self.surface[best] if best else None
+        near = self._cache.get(stem(word))
+        return self.surface[near[0]] if near else None
 
-    def _nearest(self, term: str, row: np.ndarray) -> frozenset[str]:
-        """The ``top`` document stems closest to ``term`` above the similarity floor."""
+    def _nearest(self, term: str, row: np.ndarray) -> tuple[str, ...]:
+        """The ``top`` document stems closest to ``term`` above the similarity floor,
+        closest first."""
         count = min(self.top + 1, len(row))
         order = np.argpartition(-row, count - 1)[:count]
         near = sorted((i for i in order
                        if row[i] >= self.min_similarity and self._stems[i] != term),
                       key=lambda i: -row[i])
-        if near:
-            self._best[term] = self._stems[near[0]]
-        return frozenset(self._stems[i] for i in near)
+        return tuple(self._stems[i] for i in near)
 
 
 def _surface_forms(texts: Iterable[str]) -> dict[str, str]:

@@ -8,6 +8,8 @@ so the quote that follows proves it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 from bot.question import _MONTHS, _NUMBER_WORDS, VALUE_PATTERNS, Kind, Question
 from bot.text import stem, words
@@ -35,12 +37,11 @@ def short_value(q: Question, text: str, people: frozenset[str] = frozenset()) ->
     """The value ``q`` asks for as it appears in ``text``, or None. ``people``: the names
     the documents use for persons; a "who" question's value must be one of them when
     known (not the newspaper a quoted sentence also names)."""
-    if q.kind is Kind.PERSON:
-        value = _person(q, text, people)
-    else:
-        finder = {Kind.NUMBER: _number, Kind.DATE: _date, Kind.DURATION: _duration,
-                  Kind.PLACE: _place, Kind.NAME: _person}.get(q.kind)
-        value = finder(q, text) if finder else None
+    finders: dict[Kind, Callable[[Question, str], str | None]] = {
+        Kind.NUMBER: _number, Kind.DATE: _date, Kind.DURATION: _duration, Kind.PLACE: _place,
+        Kind.PERSON: partial(_person, people=people), Kind.NAME: _person}
+    finder = finders.get(q.kind)
+    value = finder(q, text) if finder else None
     if not value:
         return None
     value = value.strip(" ,;:")
