@@ -127,6 +127,9 @@ def test_eval_run_writes_reports_and_gates(tmp_path: Path,
     assert report["ours"]["errors"] == 0 and report["baseline"]["k"] == baseline.TOP_K
     assert len(report["turns"]) == sum(len(c.turns) for c in evaluate.load_qa(
         evaluate.default_qa_path()))
+    for turn in report["turns"]:  # each row says how the bot decided, for threshold studies
+        assert turn["status"] in ("answered", "closest", "not_found"), turn
+        assert 0.0 <= turn["confidence"] <= 1.0 and turn["found"] == (turn["status"] == "answered")
     assert "| answer accuracy |" in md.read_text()
     assert evaluate.run(parse(evaluate, [*argv, "--min-accuracy", "1.01"])) == 1
 

@@ -144,6 +144,9 @@ class TurnResult:
     remembered: str = ""
     """The answer as the next turn's history holds it (``Answer.remembered``)."""
     found: bool | None = None
+    status: str | None = None
+    """answered, closest (a hedge quoting the closest passage) or not_found."""
+    confidence: float | None = None
     error: str | None = None
     ask_ms: float | None = None
     rank: int | None = None
@@ -216,6 +219,7 @@ def _find_output(runs: Iterable[Any], name: str) -> Any:
 def score_answer(result: TurnResult, turn: Turn, answer: Any, sources: dict[str, str]) -> None:
     """Fill the answer and citation metrics of ``result`` from a bot ``Answer``."""
     result.answer, result.found = answer.answer, bool(answer.found)
+    result.status, result.confidence = answer.status, answer.confidence
     result.remembered = answer.remembered()
     cites = sorted(answer.citations, key=lambda c: c.n)
     result.n_citations = len(cites)
