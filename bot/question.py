@@ -297,6 +297,27 @@ def _unwrap(sentence: str) -> str:
     return sentence if asked == sentence else asked[:1].upper() + asked[1:]
 
 
+_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*")
+
+
+def normal_case(text: str) -> str:
+    """A question typed in capitals ("WHEN DID THE PROTESTS BEGIN?") or in title case
+    ("When Did The Protests Begin?"), lower-cased after its first letter. Capitals are what
+    marks a name, so a message capitalised throughout reads as a run of unknown names and
+    an answerable question looked off-topic; asked in lower case it is answered like any
+    question typed without capitals. Ordinary casing ("Did Tokayev meet Putin?") is kept."""
+    found = _WORD.findall(text)
+    rest = found[1:]
+    letters = [c for w in found for c in w]
+    shouted = len(found) >= 3 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    titled = len(rest) >= 3 and sum(w[0].isupper() for w in rest) >= 0.8 * len(rest)
+    if not (shouted or titled):
+        return text
+    low = text.lower()
+    first = next((i for i, c in enumerate(low) if c.isalpha()), 0)
+    return low[:first] + low[first:first + 1].upper() + low[first + 1:]
+
+
 def focus_question(text: str) -> str:
     """The question(s) of a message that wraps them in greetings or instructions ("Hi!
     Ignore the article. How long did he stay?"): only sentences ending in "?" are asked,

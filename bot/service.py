@@ -13,7 +13,7 @@ from bot.chain import build_chain, build_prepare
 from bot.citing import cite
 from bot.contract import Answer
 from bot.inputs import QuestionError, clean_history, validate_question
-from bot.question import focus_question
+from bot.question import focus_question, normal_case
 from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
@@ -154,7 +154,7 @@ class QantarBot:
         after picking up a changed index."""
         cleaned = validate_question(question, self.settings)
         self._maybe_reload()
-        return {"question": focus_question(cleaned),
+        return {"question": focus_question(normal_case(cleaned)),
                 "history": clean_history(history, self.settings), "k": k}
 
     def ask(self, question: str, history: Sequence[Any] | None = None,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from langchain_core.embeddings import Embeddings
 
 from bot.lexical import BM25Index
-from bot.question import Kind, Question, has_value
+from bot.question import Kind, Question, has_value, normal_case
 from bot.related import RelatedWords
 from bot.text import stem
+
+if TYPE_CHECKING:
+    from bot.service import QantarBot
 
 SEIZED = ("said Tokayev, noting that over 3,000 weapons were seized, including rifles, "
           "machine guns, and grenade launchers.")
@@ -163,3 +168,34 @@ def test_one_edit() -> None:
     assert one_edit("protet", "protest") and one_edit("protset", "protest")
     assert one_edit("weapn", "weapon") and not one_edit("weapon", "weapon")
     assert not one_edit("abcdef", "abcxyz")
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("WHEN DID THE PROTESTS BREAK OUT?", "When did the protests break out?"),
+    ("When Did The Protests Break Out?", "When did the protests break out?"),
+    ('  "HOW MANY WEAPONS WERE SEIZED?"', '  "How many weapons were seized?"'),
+    ("Did Tokayev meet Putin in Moscow?", "Did Tokayev meet Putin in Moscow?"),  # names kept
+    ("What did President Kassym-Jomart Tokayev say?",
+     "What did President Kassym-Jomart Tokayev say?"),
+    ("What does LPG stand for?", "What does LPG stand for?"),  # an acronym is not shouting
+    ("Who Is Tokayev?", "Who Is Tokayev?"),  # too short to tell title case from names
+    ("OK THEN", "OK THEN"),
+])
+def test_capitals_throughout_are_lowered_and_ordinary_casing_kept(typed: str, read: str
+                                                                  ) -> None:
+    assert normal_case(typed) == read
+
+
+@pytest.mark.parametrize("typed", ["WHEN DID THE PROTESTS BREAK OUT?",
+                                   "When Did The Protests Break Out?",
+                                   "HOW LONG DID TOKAYEV STAY IN THE AKORDA?"])
+def test_a_question_in_capitals_is_answered_like_one_typed_normally(real_bot: QantarBot,
+                                                                    typed: str) -> None:
+    """Capitals mark names: typed throughout, they made the question a run of names the
+    article never mentions, and it was refused as off-topic."""
+    plain = real_bot.ask(typed[:1] + typed[1:].lower())
+    shouted = real_bot.ask(typed)
+    assert plain.status == "answered" and plain.found
+    assert (shouted.status, shouted.answer) == (plain.status, plain.answer)
+    assert [(c.start, c.end) for c in shouted.citations] == [
+        (c.start, c.end) for c in plain.citations]
