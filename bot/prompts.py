@@ -20,6 +20,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "subject": frozenset({"person", "lede", "cite"}),
     "no_author": frozenset(),
     "closest": frozenset({"what", "noun"}),
+    "other_script": frozenset({"script", "what", "scripts"}),
     "answer_system": frozenset(),
     "answer_user": frozenset({"passages", "question"}),
     "judge_system": frozenset(),

@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 from bot.condense import Entities
 from bot.lexical import BM25Index
 from bot.related import RelatedWords
-from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, stem, tokens, words
+from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, script_shares, stem, tokens, words
 from index.store import IndexStore, IndexUnavailable, SourceRecord
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -60,6 +60,17 @@ class Knowledge:
         """Every indexed sentence span of ``source``, in document order."""
         return [(int(a), int(b)) for i in self.by_source.get(source, [])
                 for a, b in json.loads(str(self.metas[i]["sentences"]))]
+
+    @cached_property
+    def scripts(self) -> frozenset[str]:
+        """Scripts the documents are written in (each at least 2% of their letters): a
+        question in another one cannot match a word of them."""
+        counts: dict[str, int] = {}
+        for text in self.texts:
+            for script, share in script_shares(text).items():
+                counts[script] = counts.get(script, 0) + round(share * len(text))
+        total = sum(counts.values())
+        return frozenset(s for s, n in counts.items() if total and n >= 0.02 * total)
 
     @cached_property
     def related(self) -> RelatedWords:

@@ -15,6 +15,7 @@ from bot.prompts import PromptError, variables
 from bot.question import Kind, Question, clean_question, focus_question, named_phrases
 from bot.service import QantarBot, QuestionError, validate_question
 from bot.settings import Settings
+from bot.text import main_script
 from tests.conftest import write_calibration
 
 
@@ -300,3 +301,41 @@ def test_misspelt_words_meet_the_documents_words_but_names_stay(fake_bot: Qantar
     assert spell("where did the protets start") == "where did the protests start"
     assert spell("What is the capital of France?") == "What is the capital of France?"
     assert spell("what about frnace") == "what about frnace"  # short: left alone
+
+
+@pytest.mark.parametrize(("text", "script"), [
+    ("Когда начались протесты?", "CYRILLIC"),
+    ("抗议活动何时开始？", "CJK"),
+    ("When did the protests begin?", "LATIN"),
+    ("Who is Тоқаев?", None),  # mixed: no script has 60% of the letters
+    ("?!", None),
+])
+def test_the_script_a_question_is_written_in(text: str, script: str | None) -> None:
+    assert main_script(text) == script
+
+
+@pytest.mark.parametrize(("question", "script"), [("Когда начались протесты?", "Cyrillic"),
+                                                  ("抗议活动何时开始？", "CJK")])
+def test_a_question_in_a_script_the_documents_lack_is_told_to_ask_in_theirs(
+    real_bot: QantarBot, question: str, script: str
+) -> None:
+    """Its nearest passage by meaning is chance: no quote, no 'the article does not say',
+    but what went wrong and what to do."""
+    answer = real_bot.ask(question)
+    assert answer.status == "not_found" and not answer.found and not answer.citations
+    assert f"written in {script} letters and the article in Latin letters" in answer.answer
+    assert "Please ask in the language of the article" in answer.answer
+    assert real_bot.ask("When did the protests break out?").found
+
+
+def test_documents_in_that_script_are_searched(fake_settings: Settings, tmp_path: Path
+                                               ) -> None:
+    doc = tmp_path / "protesty.txt"
+    doc.write_text("Протесты начались второго января в Мангистау после повышения цены на "
+                   "сжиженный газ. Затем протесты распространились на другие города.",
+                   encoding="utf-8")
+    bot = QantarBot.from_settings(fake_settings.model_copy(update={"sources": [doc]}))
+    assert bot.knowledge.scripts == {"LATIN", "CYRILLIC"}
+    answer = bot.ask("Когда начались протесты?")
+    assert "letters" not in answer.answer and answer.citations
+    assert answer.citations[0].source.endswith("protesty.txt")

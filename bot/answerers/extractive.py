@@ -28,7 +28,7 @@ from bot.prompts import render
 from bot.question import TITLES, Kind, Question, has_value, named_phrases
 from bot.retrieval import Knowledge
 from bot.short import lead
-from bot.text import stem_set, words
+from bot.text import main_script, stem_set, words
 
 TYPED_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE, Kind.NAME)  # value required
 # Clause breaks: after ; : and dashes, and after commas unless a name or number follows
@@ -302,6 +302,11 @@ def display(cand: Candidate) -> str:
     return text if text.endswith((".", "!", "?", "…")) else text.rstrip(".") + "."
 
 
+def _script_name(script: str) -> str:
+    """"CYRILLIC" -> "Cyrillic"; acronyms ("CJK") stay as they are."""
+    return script if len(script) <= 3 else script.title()
+
+
 def _cited(sentence: str, n: int) -> str:
     """Template citing quote ``n`` before the sentence's final punctuation."""
     body = literal(sentence)
@@ -340,6 +345,9 @@ class ExtractiveAnswerer:
         is how ``bot calibrate`` collects what it fits on)."""
         from bot.metadata import metadata_answer
 
+        script = main_script(standalone)
+        if script and self.knowledge.scripts and script not in self.knowledge.scripts:
+            return self.other_script(script)
         meta = metadata_answer(standalone, self.knowledge)
         if meta is not None:
             return meta
@@ -477,6 +485,16 @@ class ExtractiveAnswerer:
             return True
         rest = [w for w in name.split() if not (w.lower() in TITLES and kb.mentions(w))]
         return bool(rest) and len(rest) < len(name.split()) and kb.mentions(" ".join(rest))
+
+    def other_script(self, script: str) -> Draft:
+        """A question in a script the documents do not use ("Когда начались протесты?"
+        about an English article) shares no word with them, and its nearest passage by
+        meaning is chance: say so, and what to do, rather than quote a passage or claim
+        the documents are silent."""
+        names = " and ".join(sorted(_script_name(s) for s in self.knowledge.scripts))
+        text = render("other_script", script=_script_name(script), what=self._what(),
+                      scripts=names)
+        return Draft(literal(text), False, [], {"script": script}, "not_found", 0.0)
 
     def refusal(self, signals: dict[str, Any], confidence: float) -> Draft:
         """'The article does not say', naming what the corpus is about."""
