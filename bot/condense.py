@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from bot.question import social_kind
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 
 Turn = dict[str, str]
@@ -114,9 +115,10 @@ def condense(question: str, history: Sequence[Turn], entities: Entities,
     ``closest`` gives the documents' word closest in meaning to such a word, carried in
     its place ("which paper…?" then "when was that?" carries "newspaper").
     """
-    if not history or not is_follow_up(question):
-        return question
-    users = [t["content"] for t in history if t.get("role") == "user"]
+    if not history or not is_follow_up(question) or social_kind(question):
+        return question  # "thanks!" leans on nothing: it is not asked of the documents
+    users = [t["content"] for t in history
+             if t.get("role") == "user" and not social_kind(t["content"])]
     texts = [t["content"] for t in history]
     rewritten = question
     person = _last_mention(texts, entities.people)
@@ -156,6 +158,8 @@ def _content(text: str) -> list[str]:
 
 
 def _before_last_user(history: Sequence[Turn]) -> list[Turn]:
-    """History preceding the last user turn (to condense that turn in its own context)."""
-    idx = max((i for i, t in enumerate(history) if t.get("role") == "user"), default=0)
+    """History preceding the last user turn that asked something ("thanks!" did not), to
+    condense that turn in its own context."""
+    idx = max((i for i, t in enumerate(history)
+               if t.get("role") == "user" and not social_kind(t["content"])), default=0)
     return list(history[:idx])

@@ -297,6 +297,40 @@ def _unwrap(sentence: str) -> str:
     return sentence if asked == sentence else asked[:1].upper() + asked[1:]
 
 
+# Messages that only greet, thank, take leave or acknowledge: conversation, not a question
+# about the documents (answered with a quote, "bye" found "advised to leave the residence").
+_SOCIAL_KINDS = {
+    "thanks": r"thanks?|thank you|thank u|thx|ty|tysm|cheers|much appreciated|appreciate it|"
+              r"many thanks|thanks a lot|thank you so much|thanks so much|great thanks",
+    "greeting": r"hi|hello|hey|hiya|howdy|greetings|good morning|good afternoon|"
+                r"good evening|good day|"
+                r"hi there|hello there|hey there",
+    "farewell": r"bye|goodbye|good bye|bye bye|see you|see ya|see you later|good night|farewell",
+    "ack": r"ok|okay|k|kk|cool|great|nice|perfect|awesome|got it|i see|understood|sure|"
+           r"alright|all right|fine|good|wow|interesting|makes sense|noted",
+}
+_SOCIAL = {kind: re.compile(  # longest first: "thank you so much" before "thank you"
+    "(?:" + "|".join(sorted(pattern.split("|"), key=len, reverse=True)) + ")(?= |$)")
+    for kind, pattern in _SOCIAL_KINDS.items()}
+_NOT_WORD = re.compile(r"[^\w\s']+")
+
+
+def social_kind(text: str) -> str | None:
+    """"thanks", "greeting", "farewell" or "ack" when the message is only that ("Thanks!",
+    "ok, thanks, bye"), else None: nothing that asks anything ("hi, when did it start?")."""
+    rest = " ".join(w for w in _NOT_WORD.sub(" ", text.lower()).split() if w != "and")
+    kinds: list[str] = []
+    while rest and len(text) <= 60:
+        kind, m = next(((k, m) for k, rx in _SOCIAL.items() if (m := rx.match(rest))),
+                       (None, None))
+        if kind is None or m is None:
+            return None
+        kinds.append(kind)
+        rest = rest[m.end():].strip()
+    # what the reply answers: a goodbye before thanks before a greeting before an "ok"
+    return next((k for k in ("farewell", "thanks", "greeting", "ack") if k in kinds), None)
+
+
 _WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*")
 
 

@@ -339,3 +339,32 @@ def test_documents_in_that_script_are_searched(fake_settings: Settings, tmp_path
     answer = bot.ask("Когда начались протесты?")
     assert "letters" not in answer.answer and answer.citations
     assert answer.citations[0].source.endswith("protesty.txt")
+
+
+def test_thanks_between_turns_does_not_break_the_follow_up() -> None:
+    entities = Entities(people=("Tokayev",), places=("Mangystau",))
+    asked = [{"role": "user", "content": "Where did the protests start?"},
+             {"role": "assistant", "content": "They broke out in Mangystau [1]."}]
+    thanked = [*asked, {"role": "user", "content": "Thanks!"},
+               {"role": "assistant", "content": "You're welcome."}]
+    follow_up = condense("What triggered them?", asked, entities)
+    assert "protests" in follow_up
+    assert condense("What triggered them?", thanked, entities) == follow_up
+    assert condense("thanks!", asked, entities) == "thanks!"  # nothing carried into it
+
+
+def test_greetings_thanks_and_goodbyes_get_a_reply_not_a_quote(real_bot: QantarBot) -> None:
+    """"bye" used to be answered with "I was repeatedly advised to leave the residence"."""
+    weapons = real_bot.ask("How many weapons were seized?")
+    history = [{"role": "user", "content": "How many weapons were seized?"},
+               {"role": "assistant", "content": weapons.remembered()}]
+    for message, opening in [("hello", "Hello!"), ("Thanks!", "You're welcome."),
+                             ("ok, thanks, bye", "Goodbye!"), ("bye", "Goodbye!"),
+                             ("ok", "Ask me anything about the article")]:
+        reply = real_bot.ask(message, history)
+        assert reply.answer.startswith(opening), (message, reply.answer)
+        assert reply.status == "not_found" and not reply.found and not reply.citations
+    thanked = [*history, {"role": "user", "content": "Thanks!"},
+               {"role": "assistant", "content": real_bot.ask("Thanks!", history).remembered()}]
+    direct, after = real_bot.ask("what kinds?", history), real_bot.ask("what kinds?", thanked)
+    assert after.found and (after.answer, after.citations) == (direct.answer, direct.citations)

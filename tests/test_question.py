@@ -8,7 +8,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from bot.lexical import BM25Index
-from bot.question import Kind, Question, has_value, normal_case
+from bot.question import Kind, Question, has_value, normal_case, social_kind
 from bot.related import RelatedWords
 from bot.text import stem
 
@@ -199,3 +199,16 @@ def test_a_question_in_capitals_is_answered_like_one_typed_normally(real_bot: Qa
     assert (shouted.status, shouted.answer) == (plain.status, plain.answer)
     assert [(c.start, c.end) for c in shouted.citations] == [
         (c.start, c.end) for c in plain.citations]
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("thanks!", "thanks"), ("Thank you so much :)", "thanks"), ("Hi there!", "greeting"),
+    ("Good morning", "greeting"), ("bye", "farewell"), ("ok, thanks, bye", "farewell"),
+    ("Hello and thanks", "thanks"), ("ok great", "ack"),
+    ("hi, when did it start?", None), ("thanks for the answer about the gas price", None),
+    ("ok so how many weapons?", None), ("Who said thanks?", None), ("Great Wall?", None),
+    ("later?", None), ("and", None), ("👍", None),
+])
+def test_a_message_that_only_greets_thanks_or_takes_leave(message: str, kind: str | None
+                                                          ) -> None:
+    assert social_kind(message) == kind

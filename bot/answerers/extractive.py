@@ -25,7 +25,7 @@ from bot.answerers.base import Draft, Quote, literal
 from bot.confidence import Calibration, candidate_signals, judged_signals
 from bot.contract import Status
 from bot.prompts import render
-from bot.question import TITLES, Kind, Question, has_value, named_phrases
+from bot.question import TITLES, Kind, Question, has_value, named_phrases, social_kind
 from bot.retrieval import Knowledge
 from bot.short import lead
 from bot.text import main_script, stem_set, words
@@ -345,6 +345,10 @@ class ExtractiveAnswerer:
         is how ``bot calibrate`` collects what it fits on)."""
         from bot.metadata import metadata_answer
 
+        social = social_kind(standalone)
+        if social:
+            return Draft(literal(render(f"social_{social}", what=self._what())), False, [],
+                         {"social": social}, "not_found", 0.0)
         script = main_script(standalone)
         if script and self.knowledge.scripts and script not in self.knowledge.scripts:
             return self.other_script(script)
