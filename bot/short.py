@@ -83,15 +83,35 @@ def _duration(q: Question, text: str) -> str | None:
     return m.group(0) if m else None
 
 
+_PLACE_NOUNS = re.compile(r"\b(?:cities|regions|countries|towns|places|provinces|areas|"
+                          r"locations|states)\b", re.IGNORECASE)
+_INCLUDING = re.compile(r"\b(?:including|such as)\s+[A-Z]")
+_LIST = re.compile(r"[A-Z][\w’'-]*(?:(?:,\s+(?:and\s+)?|\s+and\s+)[A-Z][\w’'-]*)+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
 def _place(q: Question, text: str) -> str | None:
+    """The place the question asks for: for "which cities…?", the examples the sentence
+    gives after naming cities ("spreading to other cities, including Almaty, …", not the
+    "Mangystau" it opens with), else the sentence's first place not asked about; the whole
+    list when the question asks for places in the plural or the sentence lists examples."""
     asked = {w.lower() for w in words(q.text)}
-    for m in VALUE_PATTERNS[Kind.PLACE].finditer(re.sub(r"\([^()]*\)", " ", text)):
+    plain = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), text)
+    examples = {m.end() - 1 for m in _INCLUDING.finditer(plain)}
+    starts = set(examples)
+    for m in VALUE_PATTERNS[Kind.PLACE].finditer(plain):
         run = _CAP_RUN.match(m.group(0), m.group(0).rfind(" ") + 1)
-        name = run.group(0) if run else ""
-        if name and name.lower() not in asked:
-            rest = _CAP_RUN.match(text, text.find(name)) if name in text else None
-            return rest.group(0) if rest else name
-    return None
+        if run and run.group(0).lower() not in asked:
+            starts.add(m.start() + run.start())
+    if not starts:
+        return None
+    named = next((m.end() for m in _LETTERS.finditer(plain)
+                  if q.head and stem(m.group(0).lower()) == q.head), -1)
+    at = min((a for a in examples if named >= 0 and a >= named), default=min(starts))
+    listing = at in examples or bool(_PLACE_NOUNS.search(q.text))
+    listed = _LIST.match(plain, at) if listing else None
+    value = listed or _CAP_RUN.match(plain, at)
+    return value.group(0) if value and value.group(0).lower() not in asked else None
 
 
 def _person(q: Question, text: str, people: frozenset[str] = frozenset()) -> str | None:

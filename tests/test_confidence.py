@@ -162,6 +162,15 @@ def test_squad_file_is_parsed() -> None:
      "The tower is 34 metres tall and was designed by the engineer Ada Lindqvist.",
      "Ada Lindqvist"),
     ("What is the tower made of?", "The tower is built of local granite blocks.", None),
+    # the place after the sentence names what is asked for, not the one it opens with;
+    # a list of examples, or places asked in the plural, whole
+    ("Which towns did the strike spread to?", "The strike in Vardo soon spread to other "
+     "towns, including Alta, Honningsvag and Kirkenes, within a week.",
+     "Alta, Honningsvag and Kirkenes"),
+    ("Where did the strike spread after Vardo?", "The strike in Vardo soon spread to other "
+     "towns, including Alta, Honningsvag and Kirkenes.", "Alta, Honningsvag and Kirkenes"),
+    ("Which town was the strike called in?", "The strike was called in Vardo, a town near "
+     "the border, and reached Alta later.", "Vardo"),
 ])
 def test_short_value_is_cut_from_the_sentence(question: str, text: str, value: str | None
                                               ) -> None:
