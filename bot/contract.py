@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -84,3 +85,30 @@ class Answer(BaseModel):
     def is_consistent(self) -> bool:
         """Every [n] has a citation and every citation is referred to."""
         return set(self.markers()) == {c.n for c in self.citations}
+
+
+def _renumber(match: re.Match[str], shift: int) -> str:
+    return f"[{int(match.group(1)) + shift}]"
+
+
+_RANK: dict[Status, int] = {"answered": 2, "closest": 1, "not_found": 0}
+
+
+def combine(questions: Sequence[str], answers: Sequence[Answer]) -> Answer:
+    """One answer to a message that asked several questions: each part after its question,
+    markers renumbered so [n] stays unique. The status is the best of the parts
+    (found when any part is answered), with that part's confidence."""
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for question, answer in zip(questions, answers, strict=True):
+        shift = len(citations)
+        text = MARKER.sub(partial(_renumber, shift=shift), answer.answer)
+        parts.append(f"{question} {text}")
+        citations += [c.model_copy(update={"n": c.n + shift}) for c in answer.citations]
+    best = max(answers, key=lambda a: (_RANK[a.status], a.confidence))
+    llm = next((a for a in answers if a.written_by != "extractive"), best)
+    return Answer(answer="\n\n".join(parts), found=any(a.found for a in answers),
+                  status=best.status, confidence=best.confidence, citations=citations,
+                  written_by=llm.written_by,
+                  fallback=next((a.fallback for a in answers if a.fallback), None))
+

@@ -389,3 +389,31 @@ def named_phrases(text: str) -> list[str]:
             phrases.append([m.group(1)])
         last_end = m.end()
     return [" ".join(p) for p in phrases]
+
+
+_ASKS = (r"how|what|when|where|who|whom|whose|which|why|is|are|was|were|did|does|do|has|"
+         r"have|had|can|could|will|would|should")
+_AND_ASKS = re.compile(rf",?\s+and\s+(?=(?:{_ASKS})\b)", re.IGNORECASE)
+_OPENS_ASKING = re.compile(rf"^\W*(?:{_ASKS})\b", re.IGNORECASE)
+MAX_QUESTIONS = 3
+
+
+def split_questions(text: str) -> list[str]:
+    """The separate questions of a message that asks several ("When did it start? How many
+    were arrested?", "When did it start and where?"), each to be answered on its own; a
+    message asking one thing comes back whole. Only sentences ending in "?" count, and "and"
+    splits only between two questions that each open with a question word."""
+    asks = [p.strip() for p in _SENTENCE_END.split(text) if p.strip().endswith("?")]
+    parts: list[str] = []
+    for ask in asks:
+        pieces = _AND_ASKS.split(ask)
+        if len(pieces) > 1 and all(_OPENS_ASKING.match(p) and len(words(p)) >= 3
+                                   for p in pieces):
+            parts += [p.rstrip(" ?,") + "?" for p in pieces]
+        else:
+            parts.append(ask)
+    asking = all(any(w not in QUESTION_WORDS and w not in STOPWORDS for w in words(p))
+                 for p in parts)  # "Why? Why not?" leans on what came before: kept whole
+    if not asking or len(parts) < 2 or len(parts) > MAX_QUESTIONS:
+        return [text]
+    return [p[:1].upper() + p[1:] for p in parts]

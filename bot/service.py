@@ -6,14 +6,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from bot.answerers import Draft, make_answerer
 from bot.chain import build_chain, build_prepare
 from bot.citing import cite
-from bot.contract import Answer
+from bot.contract import Answer, combine
 from bot.inputs import QuestionError, clean_history, validate_question
-from bot.question import focus_question, normal_case
+from bot.question import focus_question, normal_case, split_questions
 from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
@@ -161,8 +162,24 @@ class QantarBot:
             k: int | None = None) -> Answer:
         """Answer one turn of a conversation."""
         request = self._request(question, history, k)
+        parts = split_questions(request["question"])
+        if len(parts) > 1:
+            return self._ask_each(parts, request)
         result: Answer = self._recovering(lambda: self.chain.invoke(request))
         return result
+
+    def _ask_each(self, parts: Sequence[str], request: dict[str, Any]) -> Answer:
+        """A message asking several questions: each answered on its own, in order (a later
+        one may lean on an earlier one's answer), then put together."""
+        history = list(request["history"])
+        answers: list[Answer] = []
+        for part in parts:
+            sub = {**request, "question": part, "history": list(history)}
+            answer: Answer = self._recovering(partial(self.chain.invoke, sub))
+            answers.append(answer)
+            history += [{"role": "user", "content": part},
+                        {"role": "assistant", "content": answer.remembered()}]
+        return combine(parts, answers)
 
     def events(self, question: str, history: Sequence[Any] | None = None,
                replay: bool = True) -> Iterator[str | Answer]:
@@ -174,6 +191,14 @@ class QantarBot:
         show it growing (``replay=False``: the caller replays it at its own pace).
         """
         request = self._request(question, history, None)
+        parts = split_questions(request["question"])
+        if len(parts) > 1:  # answered part by part, then shown growing like a quote
+            answer = self._ask_each(parts, request)
+            words = answer.answer.split(" ")
+            for i in range(1, len(words) if replay else 0):
+                yield " ".join(words[:i])
+            yield answer
+            return
         x = self._recovering(lambda: self.prepare.invoke(request))
         answerer = self.answerer
         draft: Draft | None = None

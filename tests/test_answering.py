@@ -368,3 +368,37 @@ def test_greetings_thanks_and_goodbyes_get_a_reply_not_a_quote(real_bot: QantarB
                {"role": "assistant", "content": real_bot.ask("Thanks!", history).remembered()}]
     direct, after = real_bot.ask("what kinds?", history), real_bot.ask("what kinds?", thanked)
     assert after.found and (after.answer, after.citations) == (direct.answer, direct.citations)
+
+
+def test_several_questions_in_one_message_are_each_answered(real_bot: QantarBot) -> None:
+    when, weapons = "When did the protests break out?", "How many weapons were seized?"
+    both = real_bot.ask(f"{when} {weapons}")
+    one, two = real_bot.ask(when), real_bot.ask(weapons)
+    assert both.found and both.status == "answered" and both.is_consistent()
+    assert both.answer == f"{when} {one.answer}\n\n{weapons} {two.answer.replace('[1]', '[2]')}"
+    assert [(c.n, c.start, c.end) for c in both.citations] == [
+        (1, one.citations[0].start, one.citations[0].end),
+        (2, two.citations[0].start, two.citations[0].end)]
+    records = real_bot.knowledge.records
+    assert all(records[c.source].text[c.start:c.end] == c.text for c in both.citations)
+    joined = real_bot.ask("When did the protests break out and how many weapons were seized?")
+    assert joined.answer == both.answer
+    streamed = list(real_bot.events(f"{when} {weapons}"))
+    assert streamed[-1] == both and streamed[0] != both.answer
+
+
+def test_parts_of_a_combined_answer_keep_their_own_status() -> None:
+    from bot.contract import combine
+
+    cite = Citation(n=1, chunk_id="c", source="s", title="t", text="x", start=0, end=1,
+                    score=0.5)
+    answered = Answer(answer="Yes [1].", found=True, status="answered", confidence=0.8,
+                      citations=[cite])
+    hedged = Answer(answer="Maybe [1].", found=False, status="closest", confidence=0.2,
+                    citations=[cite])
+    refused = Answer(answer="The article does not say.", found=False, status="not_found")
+    both = combine(["A?", "B?", "C?"], [hedged, refused, answered])
+    assert both.answer == "A? Maybe [1].\n\nB? The article does not say.\n\nC? Yes [2]."
+    assert [c.n for c in both.citations] == [1, 2] and both.is_consistent()
+    assert (both.found, both.status, both.confidence) == (True, "answered", 0.8)
+    assert combine(["A?", "B?"], [hedged, refused]).status == "closest"

@@ -8,7 +8,14 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from bot.lexical import BM25Index
-from bot.question import Kind, Question, has_value, normal_case, social_kind
+from bot.question import (
+    Kind,
+    Question,
+    has_value,
+    normal_case,
+    social_kind,
+    split_questions,
+)
 from bot.related import RelatedWords
 from bot.text import stem
 
@@ -212,3 +219,22 @@ def test_a_question_in_capitals_is_answered_like_one_typed_normally(real_bot: Qa
 def test_a_message_that_only_greets_thanks_or_takes_leave(message: str, kind: str | None
                                                           ) -> None:
     assert social_kind(message) == kind
+
+
+@pytest.mark.parametrize(("message", "parts"), [
+    ("When did the protests break out? How many weapons were seized?",
+     ["When did the protests break out?", "How many weapons were seized?"]),
+    ("When did the protests break out and how many weapons were seized?",
+     ["When did the protests break out?", "How many weapons were seized?"]),
+    ("Did he stay and did he fight?", ["Did he stay?", "Did he fight?"]),
+    # one question, or parts that lean on each other, stay whole
+    ("When did the protests break out and where?", None),
+    ("What did he say and do?", None),
+    ("Who attacked and why?", None),
+    ("When did it start? Why?", None),
+    ("Hi! How long did he stay?", None),
+    ("A? B? C? D?", None),
+])
+def test_a_message_asking_several_questions_is_split(message: str, parts: list[str] | None
+                                                     ) -> None:
+    assert split_questions(message) == (parts or [message])
