@@ -46,7 +46,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
                              r"sum|figure|total)\b|\bhow (large|big|expensive|costly)\b|"
                              r"\bwhat (is|was|were|are) the (total|number|amount|sum|figure|"
                              r"cost|price|size)\b|"
-                             r"\bhow old\b")),
+                             r"\bhow old\b|\bhow (tall|high|wide|deep|thick|heavy|far|fast)\b")),
     (Kind.DATE, re.compile(rf"{_LEAD}when\b|\b(what|which) (year|date|day|month|time)\b|"
                            r"\bin what year\b|\bwhat year\b")),
     (Kind.PLACE, re.compile(rf"{_LEAD}where\b|\b(what|which) (city|cities|region|regions|country|"

@@ -29,6 +29,11 @@ _DATE = re.compile(
     rf"(?:1[89]|20)\d\d)\b",
     re.IGNORECASE,
 )
+_UNIT = re.compile(r"\s*(?:(?:square|cubic)\s+)?(?:metres?|meters?|m|km|kilometres?|kilometers?|"
+                   r"miles?|feet|foot|ft|inches|inch|cm|mm|tons?|tonnes?|kg|kilograms?|"
+                   r"pounds?|lbs?|mph|km/h|kph|knots?|hectares?|acres?|litres?|liters?|"
+                   r"gallons?|degrees?)\b", re.IGNORECASE)
+"""A measurement unit after a number: "34 metres" answers "how tall?", "34" does not."""
 _CAP_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w’'-]*)*")
 _MIN_SENTENCE = 60
 
@@ -70,7 +75,12 @@ def _number(q: Question, text: str) -> str | None:
                         r"^(?:\W*\w+){" + str(i + 1) + r"}", text[m.end():])
                     return m.group(0) + (tail.group(0) if tail else "")
         return None
-    return matches[0].group(0) if matches else None
+    asked = {w.lower() for w in words(q.text)}
+    for m in matches:  # "One World Trade Center" names no amount
+        if not set(words(m.group(0).lower())) <= asked:
+            unit = _UNIT.match(text, m.end())
+            return m.group(0) + (unit.group(0) if unit else "")
+    return None
 
 
 def _date(q: Question, text: str) -> str | None:

@@ -169,6 +169,11 @@ def test_squad_file_is_parsed() -> None:
      "Alta, Honningsvag and Kirkenes"),
     ("Where did the strike spread after Vardo?", "The strike in Vardo soon spread to other "
      "towns, including Alta, Honningsvag and Kirkenes.", "Alta, Honningsvag and Kirkenes"),
+    # a measure keeps its unit; a number word inside a name is not an amount
+    ("How tall is the tower?", "The tower was designed by Ada Lindqvist and stands 34 metres "
+     "tall on the headland.", "34 metres"),
+    ("How tall is One Harbour Tower?", "One Harbour Tower is 1,776 feet (541 m) tall, the "
+     "tallest on the coast.", "1,776 feet"),
     ("Which town was the strike called in?", "The strike was called in Vardo, a town near "
      "the border, and reached Alta later.", "Vardo"),
 ])
