@@ -91,9 +91,6 @@ def _renumber(match: re.Match[str], shift: int) -> str:
     return f"[{int(match.group(1)) + shift}]"
 
 
-_RANK: dict[Status, int] = {"answered": 2, "closest": 1, "not_found": 0}
-
-
 def combine(questions: Sequence[str], answers: Sequence[Answer]) -> Answer:
     """One answer to a message that asked several questions: each part after its question,
     markers renumbered so [n] stays unique. The status is the best of the parts
@@ -105,7 +102,7 @@ def combine(questions: Sequence[str], answers: Sequence[Answer]) -> Answer:
         text = MARKER.sub(partial(_renumber, shift=shift), answer.answer)
         parts.append(f"{question} {text}")
         citations += [c.model_copy(update={"n": c.n + shift}) for c in answer.citations]
-    best = max(answers, key=lambda a: (_RANK[a.status], a.confidence))
+    best = min(answers, key=lambda a: (STATUSES.index(a.status), -a.confidence))
     llm = next((a for a in answers if a.written_by != "extractive"), best)
     return Answer(answer="\n\n".join(parts), found=any(a.found for a in answers),
                   status=best.status, confidence=best.confidence, citations=citations,

@@ -301,7 +301,7 @@ def _unwrap(sentence: str) -> str:
 # about the documents (answered with a quote, "bye" found "advised to leave the residence").
 _SOCIAL_KINDS = {
     "thanks": r"thanks?|thank you|thank u|thx|ty|tysm|cheers|much appreciated|appreciate it|"
-              r"many thanks|thanks a lot|thank you so much|thanks so much|great thanks",
+              r"many thanks|thanks a lot|thank you so much|thanks so much",
     "greeting": r"hi|hello|hey|hiya|howdy|greetings|good morning|good afternoon|"
                 r"good evening|good day|"
                 r"hi there|hello there|hey there",

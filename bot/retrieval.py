@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 from bot.condense import Entities
 from bot.lexical import BM25Index
 from bot.related import RelatedWords
-from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, script_shares, stem, tokens, words
+from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, script_counts, stem, tokens, words
 from index.store import IndexStore, IndexUnavailable, SourceRecord
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -65,10 +65,7 @@ class Knowledge:
     def scripts(self) -> frozenset[str]:
         """Scripts the documents are written in (each at least 2% of their letters): a
         question in another one cannot match a word of them."""
-        counts: dict[str, int] = {}
-        for text in self.texts:
-            for script, share in script_shares(text).items():
-                counts[script] = counts.get(script, 0) + round(share * len(text))
+        counts = script_counts(" ".join(self.texts))
         total = sum(counts.values())
         return frozenset(s for s, n in counts.items() if total and n >= 0.02 * total)
 

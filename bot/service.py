@@ -194,9 +194,8 @@ class QantarBot:
         parts = split_questions(request["question"])
         if len(parts) > 1:  # answered part by part, then shown growing like a quote
             answer = self._ask_each(parts, request)
-            words = answer.answer.split(" ")
-            for i in range(1, len(words) if replay else 0):
-                yield " ".join(words[:i])
+            if replay:
+                yield from _growing(answer.answer)
             yield answer
             return
         x = self._recovering(lambda: self.prepare.invoke(request))
@@ -212,9 +211,7 @@ class QantarBot:
         assert draft is not None, "an answerer's stream ends with its draft"
         answer = cite(draft, self.knowledge)
         if replay and not written:
-            words = answer.answer.split(" ")
-            for i in range(1, len(words)):
-                yield " ".join(words[:i])
+            yield from _growing(answer.answer)
         yield answer
 
     def stream(self, question: str, history: Sequence[Any] | None = None) -> Iterator[str]:
@@ -238,3 +235,11 @@ class QantarBot:
             }
             for d in docs
         ]
+
+
+def _growing(text: str) -> Iterator[str]:
+    """A finished text replayed word by word (all but the last step: the caller yields the
+    whole answer), so chat UIs show it growing."""
+    words = text.split(" ")
+    for i in range(1, len(words)):
+        yield " ".join(words[:i])

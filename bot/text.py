@@ -138,20 +138,19 @@ def script_of(char: str) -> str:
     return name.split(" ", 1)[0] if name else ""
 
 
-def script_shares(text: str) -> dict[str, float]:
-    """Share of ``text``'s letters written in each script."""
+def script_counts(text: str) -> dict[str, int]:
+    """How many of ``text``'s letters are written in each script."""
     counts: dict[str, int] = {}
     for char in text:
         if char.isalpha():
             script = script_of(char)
             counts[script] = counts.get(script, 0) + 1
-    total = sum(counts.values())
-    return {s: n / total for s, n in counts.items()} if total else {}
+    return counts
 
 
 def main_script(text: str, share: float = 0.6, least: int = 3) -> str | None:
     """The script most of a question's letters are in (None: too few letters, or mixed)."""
-    shares = script_shares(text)
-    letters = sum(1 for c in text if c.isalpha())
-    best = max(shares, key=shares.__getitem__, default=None)
-    return best if best and letters >= least and shares[best] >= share else None
+    counts = script_counts(text)
+    letters = sum(counts.values())
+    best = max(counts, key=counts.__getitem__, default=None)
+    return best if best and letters >= least and counts[best] >= share * letters else None
