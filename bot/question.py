@@ -44,8 +44,8 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
                                r"|\bwhat (duration|period)\b")),
     (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share|"
                              r"sum|figure|total)\b|\bhow (large|big|expensive|costly)\b|"
-                             r"\bwhat (is|was|were|are) the (total|number|amount|sum|figure|"
-                             r"cost|price|size)\b|"
+                             r"\bwhat (is|was|were|are) the ([\w-]+ )?(total|number|amount|sum|"
+                             r"figure|cost|price|size)\b|"
                              r"\bhow old\b|\bhow (tall|high|wide|deep|thick|heavy|far|fast)\b")),
     (Kind.DATE, re.compile(rf"{_LEAD}when\b|\b(what|which) (year|date|day|month|time)\b|"
                            r"\bin what year\b|\bwhat year\b")),
@@ -102,6 +102,8 @@ class Question:
     """Stem of the noun a "which/what X" question asks for ("newspaper"): answers name one."""
     partitive: bool = False
     """"How many of them…": a part of a whole, so one number (the whole) cannot answer."""
+    money: bool = False
+    """"How much did it cost?": only a sum of money answers (a year or a count does not)."""
     related: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False,
                                                   hash=False)
     """Stems of document words close in meaning to each term (``bot.related``)."""
@@ -129,9 +131,11 @@ class Question:
             named = match.group(0).strip(" ?").split() if match else []
             named = named[:-1] if named and named[-1] == "mean" else named
             subject = named[-1] if len(named) > 2 else None
+        counted = _counted(low) if kind is Kind.NUMBER else None
+        money = _asks_money(low, kind, counted)
         return cls(text=text, kind=kind, terms=terms, subject=subject, context=context,
-                   counted=_counted(low) if kind is Kind.NUMBER else None,
-                   partitive=bool(_PARTITIVE.search(low)), head=_head(low, terms))
+                   counted=None if money else counted, partitive=bool(_PARTITIVE.search(low)),
+                   head=_head(low, terms), money=money)
 
 
 CARRIED = re.compile(r"\s*\(([^()]*)\)\s*$")
@@ -171,6 +175,18 @@ _COUNTED = re.compile(r"\bhow (?:many|much)\s+(?!(?:did|do|does|is|are|was|were|
                       r"(?=\s+(?:were|was|are|is|did|do|does|have|has|had|got|get|will|would|"
                       r"could|can|in|on|at|of|from|during|after|before|for|by|\w+ed)\b|\s*\?|$)")
 _PARTITIVE = re.compile(r"\bhow (many|much) of\b")
+_MONEY_ASKED = re.compile(
+    r"\bhow much\b(?:\s+[\w'’-]+){0,6}?\s+(?:money|cash|cost|costs|costed|pay|paid|pays|"
+    r"spend|spent|spends|charge|charged|charges|donate|donated|donates|raise|raised|earn|"
+    r"earned|earns|gross|grossed|sell for|sold for|worth|fund|funded|invest|invested|owe|"
+    r"owed|budget|budgeted)\b|\bhow much money\b|\bhow (?:expensive|costly)\b|"
+    r"\bwhat (?:is|was|were|are) (?:the|its|their|his|her) (?:[\w-]+ ){0,2}?(?:cost|price|"
+    r"budget|fee|fare|salary|revenue|price tag)s?\b")
+_MONEY_NOUNS = {"money", "cash", "fund", "funding", "dollar", "budget"}
+CURRENCY = re.compile(r"[$€£¥₹₸₽]|\b(?:dollars?|euros?|pounds? sterling|yen|yuan|renminbi|"
+                      r"rupees?|tenge|rubles?|roubles?|francs?|pesos?|cents?|usd|eur|gbp|cny|"
+                      r"rmb|kzt|lira|shillings?)\b", re.IGNORECASE)
+"""A sum of money is named: a currency sign or word."""
 _SHARE = re.compile(r"\d\s*(%|per\s*cent)|\b(half|third|quarter|fifth|tenth|percent|"
                     r"percentage|share|portion|majority|minority|most|fraction)\b", re.IGNORECASE)
 _AGE = re.compile(r"\b(\d+|[a-z]+ty(?:-[a-z]+)?)[\s-]+years?[\s-]+old\b|\baged?\s+\d+",
@@ -185,6 +201,14 @@ def _head(low: str, terms: tuple[str, ...]) -> str | None:
     match = _HEAD.search(low)
     head = stem(match.group(1)) if match else None
     return head if head in terms else None
+
+
+def _asks_money(low: str, kind: Kind, counted: tuple[str, ...] | None) -> bool:
+    """"How much did the project cost?" asks for a sum of money; "how much land did they
+    lose?" counts land, so it does not."""
+    if kind is not Kind.NUMBER or not _MONEY_ASKED.search(low):
+        return False
+    return counted is None or bool(set(counted) & {stem(w) for w in _MONEY_NOUNS})
 
 
 def _counted(low: str) -> tuple[str, ...] | None:
@@ -230,6 +254,8 @@ def _gives_cause(terms: tuple[str, ...], text: str) -> bool:
 def has_value(q: Question, text: str) -> bool:
     """Whether ``text`` contains a value of the kind ``q`` asks for (for "how many X", a
     number about X; for "why", a cause of it)."""
+    if q.money and not CURRENCY.search(text):
+        return False
     if q.partitive:
         numbers = [w for w in words(text) if w[:1].isdigit()]
         return len(numbers) >= 2 or bool(_SHARE.search(text))

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from bot.question import _MONTHS, _NUMBER_WORDS, VALUE_PATTERNS, Kind, Question
+from bot.question import _MONTHS, _NUMBER_WORDS, CURRENCY, VALUE_PATTERNS, Kind, Question
 from bot.text import stem, words
 
 QUALIFIERS = (r"over|more than|about|around|nearly|almost|at least|some|up to|roughly|"
@@ -22,7 +22,7 @@ _AMOUNT = (rf"{_QUALIFIER}(?:\$\s?|US\$\s?|€\s?|£\s?)?(?:\d[\d,.]*|(?:{_NUMBE
            r"(?:[\s-](?:hundred|thousand|million|billion))?)"
            r"(?:\s*(?:%|percent|per cent)|\s+(?:hundred|thousand|million|billion|"
            r"trillion)(?:s)?)?")
-_NUMBER = re.compile(rf"\b{_AMOUNT}", re.IGNORECASE)
+_NUMBER = re.compile(rf"(?<![\w$€£]){_AMOUNT}", re.IGNORECASE)
 _DATE = re.compile(
     rf"\b(?:(?:early|late|mid-?)\s*)?(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?|"
     rf"\d{{1,2}}\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?|(?:{_MONTHS})\.?\s+(?:of\s+)?\d{{4}}|"
@@ -66,6 +66,8 @@ def lead(q: Question, quote: str, people: frozenset[str] = frozenset()) -> str |
 
 def _number(q: Question, text: str) -> str | None:
     matches = [m for m in _NUMBER.finditer(text) if re.search(r"\d|[a-z]", m.group(0))]
+    if q.money:  # "$457 million", "40 million euros": not the year the sentence opens with
+        matches = [m for m in matches if _names_currency(text, m)]
     if q.counted and q.counted != ("old",):
         for m in matches:
             following = words(text[m.end():])[:4]
@@ -78,9 +80,17 @@ def _number(q: Question, text: str) -> str | None:
     asked = {w.lower() for w in words(q.text)}
     for m in matches:  # "One World Trade Center" names no amount
         if not set(words(m.group(0).lower())) <= asked:
-            unit = _UNIT.match(text, m.end())
+            unit = _UNIT.match(text, m.end()) or _CURRENCY_AFTER.match(text, m.end())
             return m.group(0) + (unit.group(0) if unit else "")
     return None
+
+
+_CURRENCY_AFTER = re.compile(rf"\s*(?:{CURRENCY.pattern})", re.IGNORECASE)
+
+
+def _names_currency(text: str, m: re.Match[str]) -> bool:
+    """The amount carries a currency sign or is followed by a currency word."""
+    return bool(CURRENCY.search(m.group(0)) or _CURRENCY_AFTER.match(text, m.end()))
 
 
 def _date(q: Question, text: str) -> str | None:

@@ -50,7 +50,8 @@ QUESTION_WORDS = frozenset(
         "generally", "ever", "altogether", "approximately", "roughly", "done", "believe",
         "believes", "believed", "feel", "feels", "felt", "consider", "considers",
         # what short follow-ups add to the previous question ("like what?", "who else?")
-        "else", "example", "examples", "instance", "specifically", "like"
+        "else", "example", "examples", "instance", "specifically", "like",
+        "start", "started", "starts", "begin", "began", "begun", "begins"
     ]
 )
 

@@ -16,7 +16,7 @@ import pytest
 from bot.confidence import Calibration, CalibrationError, load_calibration
 from bot.learn import calibrate
 from bot.learn.squad import contains_gold, load_squad, normalise_answer
-from bot.question import Question
+from bot.question import Question, has_value
 from bot.short import lead, short_value
 
 DATA = Path(__file__).parent / "data"
@@ -176,6 +176,13 @@ def test_squad_file_is_parsed() -> None:
      "tallest on the coast.", "1,776 feet"),
     ("Which town was the strike called in?", "The strike was called in Vardo, a town near "
      "the border, and reached Alta later.", "Vardo"),
+    # a sum of money keeps its sign or currency word; a year is no price
+    ("How much money did the city receive?", "In 2009 the city received $457 million in "
+     "donated money, including $83 million from abroad.", "$457 million"),
+    ("How much did the bridge cost?", "Work began in 1998 and the bridge cost 245 million "
+     "euros in the end.", "245 million euros"),
+    ("How much did the college pay for the laptops?", "The college gave laptops to all "
+     "incoming students in the fall of 2004.", None),
 ])
 def test_short_value_is_cut_from_the_sentence(question: str, text: str, value: str | None
                                               ) -> None:
@@ -183,6 +190,25 @@ def test_short_value_is_cut_from_the_sentence(question: str, text: str, value: s
     assert got == value
     if got:
         assert got.lower() in text.lower()
+
+
+@pytest.mark.parametrize(("question", "money"), [
+    ("How much did the bridge cost?", True),
+    ("how much money did they raise", True),
+    ("What was the new price of the ticket?", True),
+    ("How expensive was it?", True),
+    ("How much land did they lose?", False),
+    ("How many weapons were stolen?", False),
+    ("How much did the price rise?", False),
+])
+def test_questions_asking_for_money(question: str, money: bool) -> None:
+    """Only a sum of money answers "how much did it cost?": a year or a count is no
+    value of that kind, so such a sentence does not count as typed."""
+    q = Question.parse(question)
+    assert q.money is money
+    if money:
+        assert not has_value(q, "The bridge opened in 2004 after 12 years of work.")
+        assert has_value(q, "The bridge cost $40 million, paid by the state.")
 
 
 def test_who_lead_is_a_person_the_documents_know() -> None:
