@@ -179,12 +179,13 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
         if answer["written_by"] == "extractive":  # quoted at once: let it visibly grow
             words = answer["answer"].split(" ")
             for i in range(1, len(words)):
-                partial = partial_message(answer, " ".join(words[:i]), turn_no)
+                partial = partial_message(answer, " ".join(words[:i]), turn_no, question)
                 yield ("", [*chat_value, {"role": "assistant", "content": partial}],
                        gr.skip(), gr.skip())
                 time.sleep(STREAM_DELAY)
         turns = [*turns, {"question": question, "answer": answer, "error": None}]
-        chat_value.append({"role": "assistant", "content": answer_message(answer, turn_no)})
+        chat_value.append({"role": "assistant",
+                           "content": answer_message(answer, turn_no, question)})
         yield "", chat_value, turns, article_html(bot.knowledge.records, turns)
 
     def on_vote(turns: list[Turn], data: gr.LikeData) -> None:

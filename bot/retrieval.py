@@ -19,6 +19,7 @@ from bot.condense import Entities
 from bot.lexical import BM25Index
 from bot.related import RelatedWords
 from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, script_counts, stem, tokens, words
+from index.embedding import english_words
 from index.store import IndexStore, IndexUnavailable, SourceRecord
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -97,7 +98,10 @@ class Knowledge:
     def spell(self, question: str) -> str:
         """``question`` with misspelt words ("protets") replaced by the documents' word one
         edit away, so that both retrieval and answering see it ("protests"). Only lower-case
-        words of seven letters or more: shorter ones are too often other real words."""
+        words of seven letters or more. An English word (the embedding model's vocabulary)
+        is only respelt the documents' way ("kilometers" -> "kilometres"): "violence" is
+        not a typo of the documents' "violent", nor "thoughts" of "though"."""
+        english = english_words()
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             low = word.lower()
@@ -107,6 +111,8 @@ class Knowledge:
                     or low in QUESTION_WORDS or self.bm25.knows(term)):
                 return word
             near = [v for v in self.bm25.with_prefix(term[:2]) if one_edit(term, v)]
+            if low in english:  # a real word: only another spelling of it ("kilometers")
+                near = [v for v in near if _respelt(low, self.surface(v) or "")]
             if not near:
                 return word
             best = min(near, key=lambda v: (self.bm25.idf(v), v))  # the commonest
@@ -135,6 +141,15 @@ class Knowledge:
             id=self.ids[index], page_content=self.texts[index],
             metadata={**self.metas[index], "chunk_id": self.ids[index]},
         )
+
+
+def _respelt(word: str, other: str) -> bool:
+    """The same word spelt another way: two neighbouring letters swapped ("meters" and
+    "metres", "theater" and "theatre")."""
+    if len(word) != len(other.lower()) or word == other.lower():
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(word, other.lower(), strict=True)) if x != y]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == other.lower()[diff[1]]
 
 
 class HybridRetriever(BaseRetriever):

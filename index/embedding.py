@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections import OrderedDict
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,18 @@ def minilm_path() -> Path:
             f"reinstall it with `pip install --force-reinstall {MINILM_DIST}`."
         )
     return path
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Whole words of the packaged model's vocabulary (about 22,000 common English words):
+    a word listed there is a real word, not a typo, even where the documents never use it
+    ("violence", "thoughts"). Empty when the model package is missing."""
+    try:
+        lines = (minilm_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    except (MissingDependency, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
 
 
 def _quiet_transformers() -> None:

@@ -13,6 +13,7 @@ from bot.condense import Entities, condense
 from bot.contract import Answer, Citation
 from bot.prompts import PromptError, variables
 from bot.question import Kind, Question, clean_question, focus_question, named_phrases
+from bot.retrieval import _respelt
 from bot.service import QantarBot, QuestionError, validate_question
 from bot.settings import Settings
 from bot.text import main_script
@@ -301,6 +302,15 @@ def test_misspelt_words_meet_the_documents_words_but_names_stay(fake_bot: Qantar
     assert spell("where did the protets start") == "where did the protests start"
     assert spell("What is the capital of France?") == "What is the capital of France?"
     assert spell("what about frnace") == "what about frnace"  # short: left alone
+    # real words the documents do not use are not typos of words they do use
+    assert spell("who does he blame for the violence") == "who does he blame for the violence"
+    assert spell("how did he share those thoughts") == "how did he share those thoughts"
+
+
+def test_a_real_word_is_only_respelt_the_documents_way() -> None:
+    assert _respelt("kilometers", "kilometres") and _respelt("theater", "theatre")
+    assert not _respelt("violence", "violent") and not _respelt("thoughts", "though")
+    assert not _respelt("metres", "metres")
 
 
 @pytest.mark.parametrize(("text", "script"), [

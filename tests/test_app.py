@@ -155,6 +155,15 @@ def test_answer_message_badge_per_status_keeps_escaping(status: Status) -> None:
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in out
 
 
+def test_no_badge_over_the_reply_to_thanks() -> None:
+    """"thanks!" asked nothing of the article: its reply wears no "Not in the article"."""
+    reply = {"answer": "Glad to help.", "found": False, "status": "not_found",
+             "confidence": 0.0, "citations": []}
+    assert answer_message(reply, 0, "thanks!") == "Glad to help."
+    assert "qantar-status-not_found" in answer_message(reply, 0, "who won the cup?")
+    assert "qantar-status-not_found" in answer_message(reply, 0)
+
+
 def test_status_badge_texts() -> None:
     answered = status_badge(status_answer("answered", 0.816))
     assert ">Answered · confidence 82%</div>" in answered

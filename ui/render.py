@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from bot.contract import MARKER, STATUSES, Status
+from bot.question import social_kind
 
 if TYPE_CHECKING:
     from index.store import SourceRecord
@@ -189,12 +190,16 @@ def answer_confidence(answer: Mapping[str, Any]) -> float | None:
     return min(1.0, max(0.0, float(value)))
 
 
-def status_badge(answer: Mapping[str, Any]) -> str:
+def status_badge(answer: Mapping[str, Any], question: str = "") -> str:
     """A small badge saying how far the article answers: answered (with the confidence),
-    closest (amber: a hedge quoting the nearest passages) or not found (neutral).
+    closest (amber: a hedge quoting the nearest passages) or not found (neutral). None ("")
+    over the reply to a greeting or thanks: nothing was asked of the article, so "Not in
+    the article" would be wrong.
 
     Styled by the ``qantar-status-<status>`` class (see CSS); the text says it without colour.
     """
+    if question and not answer.get("citations") and social_kind(question):
+        return ""
     status = answer_status(answer)
     confidence = answer_confidence(answer)
     percent = f"confidence {round(confidence * 100)}%" if confidence is not None else ""
@@ -208,11 +213,12 @@ def status_badge(answer: Mapping[str, Any]) -> str:
             f"{esc(label)}</div>")
 
 
-def partial_message(answer: dict[str, Any], partial: str, turn: int) -> str:
+def partial_message(answer: dict[str, Any], partial: str, turn: int, question: str = "") -> str:
     """A streamed assistant message: the badge at once (a hedge is flagged before it is read),
     then the text so far with its footnotes."""
     body = answer_markdown(partial, turn, answer.get("citations", []))
-    return f"{status_badge(answer)}\n\n{body}"
+    badge = status_badge(answer, question)
+    return f"{badge}\n\n{body}" if badge else body
 
 
 FALLBACK_REASONS = {
@@ -235,10 +241,10 @@ def writer_note(answer: Mapping[str, Any]) -> str:
     return ""
 
 
-def answer_message(answer: dict[str, Any], turn: int) -> str:
+def answer_message(answer: dict[str, Any], turn: int, question: str = "") -> str:
     """Full assistant message: status badge, the answer with footnotes, who wrote it, its
     cited passages."""
-    parts = [partial_message(answer, answer["answer"], turn), writer_note(answer),
+    parts = [partial_message(answer, answer["answer"], turn, question), writer_note(answer),
              sources_html(answer.get("citations", []), turn)]
     return "\n\n".join(p for p in parts if p)
 
