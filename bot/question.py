@@ -112,6 +112,13 @@ class Question:
         """Document words related in meaning to ``term`` (empty when none or not looked up)."""
         return self.related.get(term, frozenset())
 
+    def counted_or_related(self) -> tuple[str, ...]:
+        """What "how many X" counts, and the documents' words close in meaning to it: "how
+        many guns…?" is answered by "over 3,000 weapons"."""
+        counted = self.counted or ()
+        return tuple(dict.fromkeys([*counted, *(r for c in counted
+                                                for r in sorted(self.related_to(c)))]))
+
     @classmethod
     def parse(cls, text: str) -> Question:
         """Analyse a (standalone) question."""
@@ -260,7 +267,7 @@ def has_value(q: Question, text: str) -> bool:
         numbers = [w for w in words(text) if w[:1].isdigit()]
         return len(numbers) >= 2 or bool(_SHARE.search(text))
     if q.counted:
-        return _counts(q.counted, text)
+        return _counts(q.counted_or_related(), text)
     if q.kind is Kind.REASON:
         return _gives_cause(q.terms, text)
     if q.kind is Kind.PLACE:  # "(January in Kazakh)" glosses a word, it locates nothing

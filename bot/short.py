@@ -69,10 +69,11 @@ def _number(q: Question, text: str) -> str | None:
     if q.money:  # "$457 million", "40 million euros": not the year the sentence opens with
         matches = [m for m in matches if _names_currency(text, m)]
     if q.counted and q.counted != ("old",):
+        counted = q.counted_or_related()
         for m in matches:
             following = words(text[m.end():])[:4]
             for i, word in enumerate(following):
-                if stem(word) in q.counted:
+                if stem(word) in counted:
                     tail = re.search(
                         r"^(?:\W*\w+){" + str(i + 1) + r"}", text[m.end():])
                     return m.group(0) + (tail.group(0) if tail else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,6 +18,7 @@ from bot.question import (
     split_questions,
 )
 from bot.related import RelatedWords
+from bot.short import short_value
 from bot.text import stem
 
 if TYPE_CHECKING:
@@ -37,6 +39,17 @@ def test_how_many_needs_a_number_about_what_is_counted(
     q = Question.parse(question)
     assert q.kind is Kind.NUMBER and q.counted == counted
     assert has_value(q, SEIZED) is answers
+
+
+def test_how_many_counts_words_close_in_meaning_too() -> None:
+    """"How many guns…?" is answered by "over 3,000 weapons" when the documents relate
+    "weapons" to "guns" (``Question.related``, from MiniLM at run time)."""
+    q = Question.parse("How many guns did they grab?")
+    assert q.counted == ("gun",) and not has_value(q, SEIZED.replace("machine guns", "more"))
+    related = replace(q, related={"gun": frozenset({"weapon", "rifl"})})
+    assert related.counted_or_related() == ("gun", "rifl", "weapon")
+    assert has_value(related, SEIZED)
+    assert short_value(related, SEIZED) == "Over 3,000 weapons"
 
 
 def test_how_much_without_a_noun_takes_any_number_and_age_needs_years_old() -> None:
