@@ -59,22 +59,30 @@ class RelatedWords:
         wanted = {stem(w): w for w in question_words
                   if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 2
                   and not w[:1].isdigit()}
-        missing = [s for s in wanted if s not in self._cache]
+        # A stem the documents use has its neighbours from build(); any other word is
+        # embedded as asked and remembered by the word itself, not its stem, so "weapons"
+        # asked after "weapon" gets its own neighbours, as it would in a fresh process.
+        keys = {s: self._key(s, w) for s, w in wanted.items()}
+        missing = [s for s, key in keys.items() if key not in self._cache]
         if missing and self._matrix is not None and len(self._stems):
             vectors = _unit(np.asarray(self.embeddings.embed_documents(
                 [wanted[s] for s in missing]), dtype=np.float32))
             sims = vectors @ self._matrix.T
             for term, row in zip(missing, sims, strict=True):
-                self._cache[term] = self._nearest(term, row)
-        return {s: frozenset(self._cache.get(s, ())) for s in wanted}
+                self._cache[keys[term]] = self._nearest(term, row)
+        return {s: frozenset(self._cache.get(keys[s], ())) for s in wanted}
 
     def closest(self, word: str) -> str | None:
         """The document word (as the documents spell it) closest in meaning to ``word``,
         above the similarity floor: what a follow-up carries over in place of a word the
         documents never use ("paper" -> "newspaper")."""
         self.lookup([word])
-        near = self._cache.get(stem(word))
+        near = self._cache.get(self._key(stem(word), word))
         return self.surface[near[0]] if near else None
+
+    def _key(self, term: str, word: str) -> str:
+        """Cache key: the stem when the documents use it, else the word as asked."""
+        return term if term in self.surface else f"={word}"
 
     def _nearest(self, term: str, row: np.ndarray) -> tuple[str, ...]:
         """The ``top`` document stems closest to ``term`` above the similarity floor,

@@ -118,20 +118,23 @@ def test_questions_written_apart_from_the_code(
     assert not [r["forbidden"] for r in rows if r["forbidden"]]
 
 
-GATE_SEALED_A_ACC, GATE_SEALED_A_REF = 0.58, 0.8   # measured 63.4% / 85.7%
-GATE_SEALED_B_ACC, GATE_SEALED_B_REF = 0.45, 0.64  # measured 50.0% / 69.2%
-GATE_SQUAD_OVERALL, GATE_SQUAD_HAS, GATE_SQUAD_NO = 0.42, 0.55, 0.25  # 0.440 / 0.599 / 0.299
-GATE_DOCS_ACC, GATE_DOCS_REF = 0.45, 0.52  # measured 48.6% / 57.4% (tests/data/docs-heldout)
+GATE_SEALED_A_ACC, GATE_SEALED_A_REF = 0.6, 0.85  # measured 65.9% / 92.9%
+GATE_SEALED_B_ACC, GATE_SEALED_B_REF = 0.47, 0.69  # measured 52.4% / 76.9%
+GATE_SEALED_C_ACC, GATE_SEALED_C_REF = 0.30, 0.77  # measured 34.0% / 83.3% (2026-12-03)
+GATE_CX_ACC, GATE_CX_REF = 0.35, 0.75  # measured 39.6% / 81.2% (tests/data/docs-sealed)
+GATE_SQUAD_OVERALL, GATE_SQUAD_HAS, GATE_SQUAD_NO = 0.43, 0.58, 0.27  # 0.443 / 0.609 / 0.294
+GATE_DOCS_ACC, GATE_DOCS_REF = 0.48, 0.57  # measured 51.4% / 61.8% (tests/data/docs-heldout)
 
 SEALED = {  # measured figures in the README; gates just under them
     "sealed_a.jsonl": (GATE_SEALED_A_ACC, GATE_SEALED_A_REF),
     "sealed_b.jsonl": (GATE_SEALED_B_ACC, GATE_SEALED_B_REF),
+    "sealed_c.jsonl": (GATE_SEALED_C_ACC, GATE_SEALED_C_REF),
 }
 
 
 @pytest.mark.parametrize("name", sorted(SEALED))
 def test_sealed_sets_never_read_question_by_question(real_bot: Any, name: str) -> None:
-    """Two sets a helper wrote from the article alone; only their figures were ever looked
+    """Three sets helpers wrote from the article alone; only their figures were ever looked
     at (the held-out check on the learned decision). Gates just under the README's figures."""
     min_accuracy, min_refusal = SEALED[name]
     rows = run_conversations(real_bot, DATA / name)
@@ -187,3 +190,29 @@ def test_held_out_documents(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     ours = json.loads(out.read_text(encoding="utf-8"))["ours"]
     assert ours["turns"] == 247 and ours["refusal_accuracy"]["n"] == 68
+
+
+@pytest.mark.slow
+def test_sealed_reader_questions_about_another_document(tmp_path: Path) -> None:
+    """`bot eval --docs` on reader questions a helper wrote about the SQuAD complexity
+    article (never fitted on, never read question by question); gates just under the
+    README's figures."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "cx.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "eval", "--docs",
+         *map(str, sorted((DATA / "docs-sealed").glob("*.jsonl"))),
+         "--docs-source", str(DATA / "external" / "squad2-complexity.json"),
+         "--json", str(out),
+         "--min-accuracy", str(GATE_CX_ACC), "--min-refusal", str(GATE_CX_REF),
+         "--min-exact-offsets", "1", "--max-errors", "0", "--max-forbidden", "0"],
+        capture_output=True, text=True, timeout=1800,
+        env={**os.environ, "QANTAR_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    ours = json.loads(out.read_text(encoding="utf-8"))["ours"]
+    assert ours["turns"] == 64 and ours["refusal_accuracy"]["n"] == 16

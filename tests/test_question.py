@@ -112,6 +112,19 @@ def test_closest_document_word_by_meaning() -> None:
     assert related.closest("police") is None  # nothing close but itself
 
 
+def test_related_words_do_not_depend_on_what_was_asked_before() -> None:
+    """Two spellings of a word the documents lack ("arm", "arms") share a stem but are
+    embedded as asked: asking one first must not change what the other finds."""
+    class Spellings(WordVectors):
+        VECTORS = {**WordVectors.VECTORS, "arm": [0.0, 0.0, 1.0]}
+
+    texts = ["Weapons were stolen from the police."]
+    fresh = RelatedWords(texts, Spellings()).lookup(["arms"])
+    used = RelatedWords(texts, Spellings())
+    used.lookup(["arm"])
+    assert used.lookup(["arms"]) == fresh and fresh[stem("arms")] == {stem("weapons")}
+
+
 def test_vocabulary_prefix_lookup() -> None:
     index = BM25Index(["violent seizure of power", "violet flowers", "a vial"])
     assert index.with_prefix("viol") == ["violent", "violet"]
