@@ -169,13 +169,10 @@ def test_squad_held_out_article(tmp_path: Path) -> None:
     assert summary["errors"] == 0 and summary["questions"] == 418
 
 
-@pytest.mark.slow
-def test_held_out_documents(tmp_path: Path) -> None:
-    """`bot eval --docs` on reader questions about six documents the decision was never
-    fitted on (each indexed alone); gates just under the README's figures. One hedge
-    (found false, so the refusal is right) quotes the passage with a sum of money the turn
-    forbids: since 2026-12-03 money questions want a currency, and the closest passage
-    with one is about another tour."""
+def eval_docs(tmp_path: Path, folder: str, gates: tuple[float, float], forbidden: int,
+              *extra: str) -> dict[str, Any]:
+    """Run `bot eval --docs` on a folder's question files in a fresh data dir, with gates;
+    the summary of its --json report."""
     import json
     import os
     import subprocess
@@ -184,14 +181,25 @@ def test_held_out_documents(tmp_path: Path) -> None:
     out = tmp_path / "docs.json"
     done = subprocess.run(
         [sys.executable, "-m", "bot", "eval", "--docs",
-         *map(str, sorted((DATA / "docs-heldout").glob("*.jsonl"))), "--json", str(out),
-         "--min-accuracy", str(GATE_DOCS_ACC), "--min-refusal", str(GATE_DOCS_REF),
-         "--min-exact-offsets", "1", "--max-errors", "0", "--max-forbidden", "1"],
+         *map(str, sorted((DATA / folder).glob("*.jsonl"))), *extra, "--json", str(out),
+         "--min-accuracy", str(gates[0]), "--min-refusal", str(gates[1]),
+         "--min-exact-offsets", "1", "--max-errors", "0", "--max-forbidden", str(forbidden)],
         capture_output=True, text=True, timeout=1800,
         env={**os.environ, "QANTAR_DATA_DIR": str(tmp_path / "data")},
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    ours = json.loads(out.read_text(encoding="utf-8"))["ours"]
+    ours: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))["ours"]
+    return ours
+
+
+@pytest.mark.slow
+def test_held_out_documents(tmp_path: Path) -> None:
+    """`bot eval --docs` on reader questions about six documents the decision was never
+    fitted on (each indexed alone); gates just under the README's figures. One hedge
+    (found false, so the refusal is right) quotes the passage with a sum of money the turn
+    forbids: since 2026-12-03 money questions want a currency, and the closest passage
+    with one is about another tour."""
+    ours = eval_docs(tmp_path, "docs-heldout", (GATE_DOCS_ACC, GATE_DOCS_REF), 1)
     assert ours["turns"] == 247 and ours["refusal_accuracy"]["n"] == 68
 
 
@@ -200,22 +208,6 @@ def test_sealed_reader_questions_about_another_document(tmp_path: Path) -> None:
     """`bot eval --docs` on reader questions a helper wrote about the SQuAD complexity
     article (never fitted on, never read question by question); gates just under the
     README's figures."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    out = tmp_path / "cx.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "eval", "--docs",
-         *map(str, sorted((DATA / "docs-sealed").glob("*.jsonl"))),
-         "--docs-source", str(DATA / "external" / "squad2-complexity.json"),
-         "--json", str(out),
-         "--min-accuracy", str(GATE_CX_ACC), "--min-refusal", str(GATE_CX_REF),
-         "--min-exact-offsets", "1", "--max-errors", "0", "--max-forbidden", "0"],
-        capture_output=True, text=True, timeout=1800,
-        env={**os.environ, "QANTAR_DATA_DIR": str(tmp_path / "data")},
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    ours = json.loads(out.read_text(encoding="utf-8"))["ours"]
+    ours = eval_docs(tmp_path, "docs-sealed", (GATE_CX_ACC, GATE_CX_REF), 0,
+                     "--docs-source", str(DATA / "external" / "squad2-complexity.json"))
     assert ours["turns"] == 64 and ours["refusal_accuracy"]["n"] == 16
