@@ -273,6 +273,10 @@ def has_value(q: Question, text: str) -> bool:
     if q.kind is Kind.PLACE:  # "(January in Kazakh)" glosses a word, it locates nothing
         text = _ASIDE.sub(" ", text)
     pattern = VALUE_PATTERNS.get(q.kind)
+    if q.kind in (Kind.PERSON, Kind.NAME):  # "To Kill a Mockingbird" names nobody new
+        asked = {w.lower() for w in words(q.text)}
+        return any(not {w.lower() for w in words(m.group(0))} <= asked
+                   for m in _FULL_NAME.finditer(text))
     return True if pattern is None else bool(pattern.search(text))
 
 

@@ -41,6 +41,14 @@ def test_how_many_needs_a_number_about_what_is_counted(
     assert has_value(q, SEIZED) is answers
 
 
+def test_a_who_question_needs_a_name_it_did_not_ask_about() -> None:
+    """Title case in the question ("To Kill a Mockingbird") is no person the answer names."""
+    q = Question.parse("Who wrote To Kill a Mockingbird?")
+    assert q.kind is Kind.PERSON
+    assert not has_value(q, "To Kill a Mockingbird was published in 1960.")
+    assert has_value(q, "To Kill a Mockingbird is a novel by Harper Lee.")
+
+
 def test_how_many_counts_words_close_in_meaning_too() -> None:
     """"How many guns…?" is answered by "over 3,000 weapons" when the documents relate
     "weapons" to "guns" (``Question.related``, from MiniLM at run time)."""
