@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from bot.answerers.base import Draft
     from bot.retrieval import Knowledge
 
-_DOC_NOUN = r"(this|the|that)\s+(article|story|piece|report|text|news)"
+# "this article", "the news story", "this Astana Times piece": after "this", the outlet's
+# name may stand between (capitalised words, matched case-sensitively); "the Interior
+# Ministry report" is something the document tells of.
+_DOC_NOUN = (r"(?:this\s+(?:(?-i:[A-Z][\w’'&.-]*)\s+){0,3}|(?:the|that)\s+)(?:news\s+)?"
+             r"(article|story|piece|report|text|news)")
 _DOC = rf"{_DOC_NOUN}|this|it"
 _PUBLISHER_Q = re.compile(
     rf"\b(outlet|publisher|news\s*(site|agency|organi[sz]ation))\b|"

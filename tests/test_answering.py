@@ -254,6 +254,21 @@ def test_who_the_document_is_about(fake_bot: QantarBot, question: str,
     assert "Tokayev" in answer.citations[0].text
 
 
+@pytest.mark.parametrize(("question", "about_the_document"), [
+    ("What is this article about?", True),
+    ("What is this Astana Times piece about?", True),  # the outlet's name between
+    ("what's the news story about", True),
+    ("What is the Interior Ministry report about?", False),  # a report the article tells of
+])
+def test_gist_questions_are_about_the_document_only(fake_bot: QantarBot, question: str,
+                                                    about_the_document: bool) -> None:
+    """The gist is the cited lede; a report the article mentions is asked of the text."""
+    from bot.metadata import metadata_answer
+
+    draft = metadata_answer(question, fake_bot.knowledge)
+    assert (draft is not None and draft.found) is about_the_document
+
+
 def test_words_a_follow_up_carried_over_never_make_a_metadata_question(
     fake_bot: QantarBot
 ) -> None:
