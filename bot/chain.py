@@ -13,7 +13,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from bot.answerers import Answerer, Draft
 from bot.citing import cite
-from bot.condense import condense
+from bot.condense import condense, leans_on_answer
 from bot.contract import Answer
 from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
@@ -30,12 +30,24 @@ def build_prepare(settings: Settings, knowledge: Knowledge, retriever: HybridRet
                         knowledge.related.closest)
 
     def retrieve(x: dict[str, Any]) -> list[Document]:
-        return retriever.search(x["standalone"], x.get("k") or settings.k)
+        k = x.get("k") or settings.k
+        docs = retriever.search(x["standalone"], k)
+        answer = leans_on_answer(x["question"], x.get("history") or [])
+        return leaned_first(knowledge.quoted_in(answer), docs, k) if answer else docs
 
     return (
         RunnablePassthrough.assign(standalone=RunnableLambda(standalone, name="condense"))
         | RunnablePassthrough.assign(docs=RunnableLambda(retrieve, name="retrieve"))
     )
+
+
+def leaned_first(quoted: list[Document], docs: list[Document], k: int) -> list[Document]:
+    """The passages the previous answer quoted, marked ``leaned`` (the extractive answerer
+    favours them), then the retrieved ones; still ``k`` in all unless more were quoted."""
+    for doc in quoted:
+        doc.metadata["leaned"] = True
+    ids = {d.id for d in quoted}
+    return [*quoted, *(d for d in docs if d.id not in ids)][:max(k, len(quoted))]
 
 
 def build_chain(

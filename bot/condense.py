@@ -36,6 +36,7 @@ _ANAPHORA = {"it", "its", "they", "them", "their", "this", "that", "these", "tho
 # Words that only say what kind of answer is wanted ("how many were recovered?" names
 # nothing it counts, so it leans on the previous turn).
 _ASKING = {"many", "much", "long", "often", "far", "total", "exactly", "number"}
+_MARKER = re.compile(r"\[\d+\]")
 _NOT_NAMES = {"The", "This", "That", "It", "In", "I", "He", "She", "They", "We", "A", "An",
               "January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December"}
@@ -102,6 +103,23 @@ def is_follow_up(question: str) -> bool:
                and t not in _ASKING]
     named = re.search(r"(?<!^)\b[A-Z][a-z]", question.strip()) is not None
     return any(t in _ANAPHORA for t in toks) or not content or (len(content) == 1 and not named)
+
+
+def leans_on_answer(question: str, history: Sequence[Turn]) -> str | None:
+    """The last answer, when ``question`` names nothing of its own ("how many?", "why
+    not?", "for how long?") and that answer quoted passages: a reader asking so asks about
+    what they just read. Replies to "thanks!" are passed over, as condense does; a refusal
+    quotes nothing to lean on."""
+    if _content(question) or social_kind(question):
+        return None
+    turns = list(history)
+    while len(turns) >= 2 and turns[-1].get("role") == "assistant" \
+            and social_kind(turns[-2].get("content") or ""):
+        turns = turns[:-2]
+    if not turns or turns[-1].get("role") != "assistant":
+        return None
+    content = turns[-1].get("content") or ""
+    return content if _MARKER.search(content) else None
 
 
 def condense(question: str, history: Sequence[Turn], entities: Entities,

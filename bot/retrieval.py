@@ -25,6 +25,11 @@ from index.store import IndexStore, IndexUnavailable, SourceRecord
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+# Where an answer's quotes break: citation markers, ellipses, quotation marks and the dash
+# after a short lead ("Almaty — This was…").
+_QUOTE_BREAK = re.compile(r"\s*\[\d+\]\.?\s*|…|[“”\"]| — ")
+
+
 @dataclass
 class Knowledge:
     """Everything answering needs from the index, loaded once per process."""
@@ -134,6 +139,25 @@ class Knowledge:
             if int(self.metas[i]["start"]) <= offset < int(self.metas[i]["end"]):
                 return self.document(i)
         return None
+
+    def quoted_in(self, message: str, limit: int = 3) -> list[Document]:
+        """Passages whose words ``message`` quotes (an earlier answer's citations, as the
+        reader saw them), in the order it quotes them: what a bare follow-up ("how many?",
+        "why?") is asking about. Only verbatim stretches of 30 characters or more count, so
+        the answer's own framing and leads never match by chance."""
+        found: list[Document] = []
+        for fragment in _QUOTE_BREAK.split(message):
+            fragment = fragment.strip()
+            if len(fragment) < 30:
+                continue
+            for source, record in self.records.items():
+                at = record.text.find(fragment)
+                doc = self.passage_at(source, at) if at >= 0 else None
+                if doc is not None and doc.id not in {d.id for d in found}:
+                    found.append(doc)
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
     def document(self, index: int) -> Document:
         """Passage ``index`` as a LangChain document carrying its metadata."""

@@ -66,6 +66,8 @@ def lead(q: Question, quote: str, people: frozenset[str] = frozenset()) -> str |
 
 def _number(q: Question, text: str) -> str | None:
     matches = [m for m in _NUMBER.finditer(text) if re.search(r"\d|[a-z]", m.group(0))]
+    # "several regional centers… over 3,000 weapons": "several" counts nothing exactly
+    matches = [m for m in matches if m.group(0).lower() != "several"] or matches
     if q.money:  # "$457 million", "40 million euros": not the year the sentence opens with
         matches = [m for m in matches if _names_currency(text, m)]
     if q.counted and q.counted != ("old",):

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from bot.answerers.base import Draft, Quote
+from bot.chain import leaned_first
 from bot.citing import cite
-from bot.condense import Entities, condense
+from bot.condense import Entities, condense, leans_on_answer
 from bot.contract import Answer, Citation
 from bot.prompts import PromptError, variables
 from bot.question import Kind, Question, clean_question, focus_question, named_phrases
@@ -129,6 +130,65 @@ def test_a_follow_up_leans_on_the_passages_a_written_answer_cited() -> None:
     # a quote the answer already shows (an extractive answer) is not repeated
     quoted = written.model_copy(update={"answer": f"{quote} [1]"})
     assert quoted.remembered() == quoted.answer
+
+
+WEAPONS = [{"role": "user", "content": "Which weapons were seized by the rioters?"},
+           {"role": "assistant", "content": "Rifles and grenade launchers [1]."}]
+
+
+@pytest.mark.parametrize(("question", "leans"), [
+    ("how many?", True), ("why not?", True), ("for how long?", True), ("when was that?", True),
+    ("how many were recovered?", False), ("Who attacked the Akorda?", False), ("thanks!", False),
+])
+def test_a_follow_up_naming_nothing_leans_on_the_answer_just_given(question: str,
+                                                                  leans: bool) -> None:
+    assert (leans_on_answer(question, WEAPONS) == WEAPONS[-1]["content"]) is leans
+
+
+def test_nothing_to_lean_on_without_a_cited_answer() -> None:
+    """A refusal quotes nothing (its title line must not pull in the lede)."""
+    refused = [WEAPONS[0], {"role": "assistant", "content": "The article does not say. It is "
+                            "about: President Tokayev on January Events."}]
+    assert leans_on_answer("how many?", refused) is None
+    assert leans_on_answer("how many?", []) is None
+    assert leans_on_answer("how many?", WEAPONS[:1]) is None
+    thanked = [*WEAPONS, {"role": "user", "content": "Thanks!"},
+               {"role": "assistant", "content": "You're welcome."}]
+    assert leans_on_answer("how many?", thanked) == WEAPONS[-1]["content"]
+
+
+def test_the_passages_an_answer_quoted_are_found_again(knowledge: Any) -> None:
+    """Quotes are found by their words whatever surrounds them: a lead, markers,
+    ellipses; a fragment under 30 characters matches nothing."""
+    source, record = next(iter(knowledge.records.items()))
+    spans = knowledge.sentences_of(source)
+    (a, b), (c, d) = spans[2], spans[-2]
+    message = f"Two — {record.text[a:b]} [1]. …{record.text[c + 5:d]}… [2]"
+    expected = [knowledge.passage_at(source, a).id, knowledge.passage_at(source, c + 5).id]
+    assert [doc.id for doc in knowledge.quoted_in(message)] == list(dict.fromkeys(expected))
+    assert knowledge.quoted_in(f"Yes — {record.text[a:a + 25]} [1].") == []
+
+
+def test_leaned_passages_come_first_marked_and_k_stays() -> None:
+    from langchain_core.documents import Document
+
+    docs = [Document(id=str(i), page_content=str(i), metadata={}) for i in range(5)]
+    quoted = [Document(id="3", page_content="3", metadata={}),
+              Document(id="9", page_content="9", metadata={})]
+    out = leaned_first(quoted, docs, 5)
+    assert [d.id for d in out] == ["3", "9", "0", "1", "2"]
+    assert [bool(d.metadata.get("leaned")) for d in out] == [True, True, False, False, False]
+
+
+def test_how_many_after_an_answer_counts_what_it_quoted(real_bot: QantarBot) -> None:
+    """ "how many?" asks about the passage just shown: its count is the answer (before,
+    the words carried from the first question picked a sentence without one)."""
+    first = real_bot.ask("What happened to weapons during the unrest?")
+    history = [{"role": "user", "content": "What happened to weapons during the unrest?"},
+               {"role": "assistant", "content": first.remembered()}]
+    answer = real_bot.ask("how many?", history)
+    assert answer.found and answer.answer.startswith("Over 3,000 — ")
+    assert answer.is_consistent()
 
 
 @pytest.mark.parametrize("follow_up", ["why?", "how many?", "for how long?", "like what?",

@@ -68,6 +68,15 @@ def test_how_much_without_a_noun_takes_any_number_and_age_needs_years_old() -> N
     assert has_value(old, "Tokayev, 69 years old, said")
 
 
+def test_several_is_no_count_when_the_sentence_gives_one() -> None:
+    """ "how many?" names nothing counted; "several regional centers" comes first, but the
+    count the sentence gives is the answer."""
+    sentence = ("This was not limited to Almaty; several regional centers were also affected, "
+                "said Tokayev, noting that over 3,000 weapons were seized.")
+    assert short_value(Question.parse("how many? (weapons unrest)"), sentence) == "Over 3,000"
+    assert short_value(Question.parse("how many?"), "Several centers were hit.") == "Several"
+
+
 @pytest.mark.parametrize(("question", "subject"), [
     ("What does Qantar mean?", "qantar"),
     ("What does the word Qantar mean?", "qantar"),
