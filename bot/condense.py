@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from bot.contract import MARKER
 from bot.question import social_kind
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 
@@ -36,7 +37,6 @@ _ANAPHORA = {"it", "its", "they", "them", "their", "this", "that", "these", "tho
 # Words that only say what kind of answer is wanted ("how many were recovered?" names
 # nothing it counts, so it leans on the previous turn).
 _ASKING = {"many", "much", "long", "often", "far", "total", "exactly", "number"}
-_MARKER = re.compile(r"\[\d+\]")
 _NOT_NAMES = {"The", "This", "That", "It", "In", "I", "He", "She", "They", "We", "A", "An",
               "January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December"}
@@ -119,7 +119,7 @@ def leans_on_answer(question: str, history: Sequence[Turn]) -> str | None:
     if not turns or turns[-1].get("role") != "assistant":
         return None
     content = turns[-1].get("content") or ""
-    return content if _MARKER.search(content) else None
+    return content if MARKER.search(content) else None
 
 
 def condense(question: str, history: Sequence[Turn], entities: Entities,
