@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.answerers.base import Draft, Quote
+from bot.answerers.extractive import COMMON_ABSENT, Scorer, SentenceVectors
 from bot.chain import leaned_first
 from bot.citing import cite
 from bot.condense import Entities, condense, leans_on_answer
@@ -17,7 +18,7 @@ from bot.question import Kind, Question, clean_question, focus_question, named_p
 from bot.retrieval import _respelt
 from bot.service import QantarBot, QuestionError, validate_question
 from bot.settings import Settings
-from bot.text import main_script
+from bot.text import main_script, stem
 from tests.conftest import write_calibration
 
 
@@ -167,6 +168,33 @@ def test_the_passages_an_answer_quoted_are_found_again(knowledge: Any) -> None:
     expected = [knowledge.passage_at(source, a).id, knowledge.passage_at(source, c + 5).id]
     assert [doc.id for doc in knowledge.quoted_in(message)] == list(dict.fromkeys(expected))
     assert knowledge.quoted_in(f"Yes — {record.text[a:a + 25]} [1].") == []
+
+
+def test_a_common_word_the_documents_lack_weighs_less_than_an_unknown_name(knowledge: Any
+                                                                           ) -> None:
+    """Readers word things their own way ("lesson"), so a common English word no passage
+    uses counts for less; an unknown name still counts fully (asking about someone else)."""
+    q = Question.parse("What lesson did Zhukovsky draw from the protests?")
+    weights = Scorer(knowledge, SentenceVectors(knowledge)).weights(q)
+    idf = knowledge.bm25.idf
+    lesson, name, protests = stem("lesson"), stem("zhukovsky"), stem("protests")
+    assert idf(lesson) == idf(name)  # both unknown: same idf before the discount
+    assert weights[lesson] == pytest.approx(COMMON_ABSENT * idf(lesson))
+    assert weights[name] == pytest.approx(idf(name))
+    assert weights[protests] == pytest.approx(idf(protests))
+
+
+@pytest.mark.parametrize("text", ["What is the population of Kazakhstan?",
+                                  "What's Kazakhstan's population?"])
+def test_the_attribute_a_question_asks_for_keeps_its_full_weight(knowledge: Any, text: str
+                                                                 ) -> None:
+    """"What is the population of X?": a document that never names the attribute does not
+    give it, so that word is not discounted like a reader's own wording."""
+    q = Question.parse(text)
+    weights = Scorer(knowledge, SentenceVectors(knowledge)).weights(q)
+    population = stem("population")
+    assert weights[population] == pytest.approx(knowledge.bm25.idf(population))
+    assert weights[population] > weights[stem("kazakhstan")]
 
 
 def test_leaned_passages_come_first_marked_and_k_stays() -> None:

@@ -28,7 +28,8 @@ from bot.prompts import render
 from bot.question import TITLES, Kind, Question, has_value, named_phrases, social_kind
 from bot.retrieval import Knowledge
 from bot.short import lead
-from bot.text import main_script, stem_set, words
+from bot.text import main_script, stem, stem_set, words
+from index.embedding import english_words
 
 # Bonus of a passage the previous answer quoted, when a follow-up names nothing of its own
 # (bot.condense.leans_on_answer). Chosen on the development sets among 0.1 / 0.3 / 0.5
@@ -118,6 +119,15 @@ class SentenceVectors:
             self.get(texts)
 
 
+# Weight of a common English word the documents never use, as a share of its idf
+# (Scorer.weights). Chosen on the development sets among 0.3 / 0.5 / 0.7 (README).
+COMMON_ABSENT = 0.5
+# "What is the population of X?", "What's X's population?": the attribute asked of a
+# thing keeps its full weight; a document that never names it does not give it.
+_ATTRIBUTE = re.compile(r"\bwhat(?:\s+(?:is|was|are|were)|['’]s)\s+(?:the\s+|an?\s+|"
+                        r"[\w-]+['’]s?\s+)?([a-z-]+)\s*(?:\bof\b|\?|$)", re.IGNORECASE)
+
+
 class Scorer:
     """Scores candidates against an analysed question."""
 
@@ -127,9 +137,21 @@ class Scorer:
 
     def weights(self, q: Question) -> dict[str, float]:
         """idf weight of each question term (unknown terms weigh most); terms carried over
-        from earlier turns count a third."""
+        from earlier turns count a third. A common English word the documents never use
+        ("lesson", "flee") weighs COMMON_ABSENT of that: readers word things their own way,
+        while an unknown name or rare word still weighs fully."""
         idf = self.knowledge.bm25.idf
-        return {**{t: idf(t) / 3 for t in q.context}, **{t: idf(t) for t in q.terms}}
+        common = self._common_absent(q)
+        return {**{t: idf(t) / 3 for t in q.context},
+                **{t: idf(t) * (COMMON_ABSENT if t in common else 1.0) for t in q.terms}}
+
+    def _common_absent(self, q: Question) -> frozenset[str]:
+        """Question terms that are whole common English words no passage knows."""
+        english = english_words()
+        asked = {stem(m.lower()) for m in _ATTRIBUTE.findall(q.text)}
+        return frozenset(stem(w) for w in words(q.text)
+                         if w in english and stem(w) in q.terms and stem(w) not in asked
+                         and not self._known(stem(w), q.related_to(stem(w))))
 
     def absent_share(self, q: Question) -> float:
         """idf-weighted share of question terms that no passage contains."""
