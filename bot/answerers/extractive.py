@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -134,6 +135,10 @@ class Scorer:
     def __init__(self, knowledge: Knowledge, vectors: SentenceVectors) -> None:
         self.knowledge = knowledge
         self.vectors = vectors
+        # One answer asks whether a term is known up to four times (the weights of the
+        # candidates and of the decision's signals, the absent share); the answer depends
+        # only on this scorer's index, and the vocabulary scan is slow on a large corpus.
+        self._known = lru_cache(maxsize=4096)(self._known_in_index)
 
     def weights(self, q: Question) -> dict[str, float]:
         """idf weight of each question term (unknown terms weigh most); terms carried over
@@ -149,9 +154,8 @@ class Scorer:
         """Question terms that are whole common English words no passage knows."""
         english = english_words()
         asked = {stem(m.lower()) for m in _ATTRIBUTE.findall(q.text)}
-        return frozenset(stem(w) for w in words(q.text)
-                         if w in english and stem(w) in q.terms and stem(w) not in asked
-                         and not self._known(stem(w), q.related_to(stem(w))))
+        common = {stem(w) for w in words(q.text) if w in english} & set(q.terms) - asked
+        return frozenset(t for t in common if not self._known(t, q.related_to(t)))
 
     def absent_share(self, q: Question) -> float:
         """idf-weighted share of question terms that no passage contains."""
@@ -160,7 +164,7 @@ class Scorer:
         missing = sum(w for t, w in weights.items() if not self._known(t, q.related_to(t)))
         return missing / total if total else 0.0
 
-    def _known(self, term: str, related: frozenset[str] = frozenset()) -> bool:
+    def _known_in_index(self, term: str, related: frozenset[str] = frozenset()) -> bool:
         """In the corpus as such, as part of a compound, or through a related word."""
         bm25 = self.knowledge.bm25
         if bm25.knows(term) or term.isdigit():
