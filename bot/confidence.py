@@ -138,8 +138,10 @@ def _share(held: Sequence[bool]) -> float:
 
 
 def candidate_signals(q: Question, query: str, cands: Sequence[Candidate], scorer: Scorer,
-                      absent: float, unknown_names: int) -> dict[str, float]:
-    """What the decision sees about the best candidate ``cands[0]`` (see module doc)."""
+                      weights: dict[str, float], absent: float, unknown_names: int
+                      ) -> dict[str, float]:
+    """What the decision sees about the best candidate ``cands[0]`` (see module doc);
+    ``weights`` are the question terms' (:meth:`Scorer.weights`)."""
     from bot.answerers.extractive import match
 
     best = cands[0]
@@ -148,7 +150,6 @@ def candidate_signals(q: Question, query: str, cands: Sequence[Candidate], score
     sentence = record.text[best.sentence[0]:best.sentence[1]]
     stems = stem_set(sentence)
     para = stem_set(best.doc.page_content)
-    weights = scorer.weights(q)
     terms = list(q.terms) or list(weights)
     top_idf = math.log1p((kb.bm25.n_docs + 0.5) / 0.5) or 1.0
     missing = [weights.get(t, 0.0) for t in terms if not match(t, stems, q.related_to(t))]

@@ -157,9 +157,9 @@ class Scorer:
         common = {stem(w) for w in words(q.text) if w in english} & set(q.terms) - asked
         return frozenset(t for t in common if not self._known(t, q.related_to(t)))
 
-    def absent_share(self, q: Question) -> float:
-        """idf-weighted share of question terms that no passage contains."""
-        weights = self.weights(q)
+    def absent_share(self, q: Question, weights: dict[str, float]) -> float:
+        """idf-weighted share of question terms (weighed by ``weights``) that no passage
+        contains."""
         total = sum(weights.values())
         missing = sum(w for t, w in weights.items() if not self._known(t, q.related_to(t)))
         return missing / total if total else 0.0
@@ -186,8 +186,10 @@ class Scorer:
         return sum(weight * match(term, stems, q.related_to(term))
                    for term, weight in weights.items()) / total
 
-    def candidates(self, q: Question, query: str, docs: list[Document]) -> list[Candidate]:
-        """Every sentence and clause window of ``docs``, scored, best first."""
+    def candidates(self, q: Question, query: str, docs: list[Document],
+                   weights: dict[str, float]) -> list[Candidate]:
+        """Every sentence and clause window of ``docs``, scored by ``weights`` (the
+        question's :meth:`weights`), best first."""
         cands: list[Candidate] = []
         for rank, doc in enumerate(docs):
             record = self.knowledge.records.get(str(doc.metadata["source"]))
@@ -201,7 +203,6 @@ class Scorer:
         qvec = np.asarray(self.knowledge.embeddings.embed_query(query), dtype=np.float32)
         qvec /= max(float(np.linalg.norm(qvec)), 1e-9)
         dense = self.vectors.get([c.text for c in cands]) @ qvec
-        weights = self.weights(q)
         people = self.knowledge.entities.people_set
         for cand, sim in zip(cands, dense, strict=True):
             record = self.knowledge.records[str(cand.doc.metadata["source"])]
@@ -389,13 +390,16 @@ class ExtractiveAnswerer:
             return meta
         q = Question.parse(standalone)
         q = replace(q, related=self.related.lookup(words(q.text)))
-        cands = self.scorer.candidates(q, standalone, docs)
+        # The terms' weights take a vocabulary scan per unknown term: computed once here
+        # for the scoring, the decision's signals and the absent share.
+        weights = self.scorer.weights(q)
+        cands = self.scorer.candidates(q, standalone, docs, weights)
         reranked = self.rerank(standalone, cands)
-        signals = self.signals(q, standalone, cands)
+        signals = self.signals(q, standalone, cands, weights)
         if not cands or not signals["words"]:
             return self.refusal(signals, 0.0)
-        features = candidate_signals(q, standalone, cands, self.scorer, signals["absent"],
-                                     len(signals["unknown_names"]))
+        features = candidate_signals(q, standalone, cands, self.scorer, weights,
+                                     signals["absent"], len(signals["unknown_names"]))
         features.update(reranked)
         best = cands[0]
         signals.update(features=features, best=(str(best.doc.metadata["source"]),
@@ -498,7 +502,8 @@ class ExtractiveAnswerer:
                 break
         return chosen
 
-    def signals(self, q: Question, query: str, cands: list[Candidate]) -> dict[str, Any]:
+    def signals(self, q: Question, query: str, cands: list[Candidate],
+                weights: dict[str, float]) -> dict[str, Any]:
         """What the gate decides on (also useful when debugging an answer)."""
         best = cands[0] if cands else None
         return {
@@ -508,7 +513,7 @@ class ExtractiveAnswerer:
             "dense": best.dense if best else 0.0,
             "lexical": best.lexical if best else 0.0,
             "typed": best.typed if best else False,
-            "absent": self.scorer.absent_share(q),
+            "absent": self.scorer.absent_share(q, weights),
             "unknown_names": [n for n in named_phrases(query) if not self._mentioned(n)],
         }
 
