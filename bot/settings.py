@@ -99,9 +99,9 @@ class Settings(BaseSettings):
         "answer is given instead.",
     )
     llm_passages: int = Field(
-        default=3, ge=1, le=6,
+        default=2, ge=1, le=6,
         description="Best sentences shown to the LLM as numbered passages (fewer = faster "
-        "first token).",
+        "first token; 2 and 3 measured equally accurate, 2 about 0.5 s faster).",
     )
 
     calibration_path: Path | None = Field(
