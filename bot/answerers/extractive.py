@@ -175,10 +175,9 @@ class Scorer:
             return True
         return len(term) >= 4 and any(v.endswith(term) for v in bm25.vocab)
 
-    def coverage(self, q: Question, text: str, weights: dict[str, float] | None = None
-                 ) -> float:
-        """idf-weighted share of question terms in ``text`` (compound 0.8, related 0.7)."""
-        weights = weights if weights is not None else self.weights(q)
+    def coverage(self, q: Question, text: str, weights: dict[str, float]) -> float:
+        """Share of question terms in ``text``, weighed by ``weights`` (:meth:`weights`;
+        compound 0.8, related 0.7)."""
         total = sum(weights.values())
         if not total:
             return 0.0
