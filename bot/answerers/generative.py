@@ -63,7 +63,9 @@ class GenerativeAnswerer:
     """Decision by ``decider``, text by ``model``, every sentence verified."""
 
     def __init__(self, decider: ExtractiveAnswerer, model: BaseChatModel, knowledge: Knowledge,
-                 name: str, passages: int = 2, timeout: float = 30.0) -> None:
+                 name: str, *, passages: int, timeout: float) -> None:
+        """``passages`` and ``timeout`` come from the settings (their defaults live there
+        only, so the two cannot drift apart)."""
         self.decider = decider
         self.model = model
         self.knowledge = knowledge
