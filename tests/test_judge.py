@@ -32,7 +32,8 @@ def judged_calibration(path: Path, answer_at: float = 0.6, hedge_at: float = 0.3
 
 
 def judged_bot(knowledge: Any, tmp_path: Path, model: Any, judge: str = "on",
-               answerer: str = "extractive", base_at: float = 0.0) -> Any:
+               answerer: str = "extractive", base_at: float = 0.0,
+               answer_at: float = 0.6) -> Any:
     """A bot whose base decision answers everything (confidence 0.5) and whose judge
     calibration passes the judge's P(yes) through."""
     from bot.service import QantarBot
@@ -41,7 +42,8 @@ def judged_bot(knowledge: Any, tmp_path: Path, model: Any, judge: str = "on",
         data_dir=tmp_path / "data", embeddings="fake", reranker=False,
         answerer=answerer,  # type: ignore[arg-type]
         judge=judge,  # type: ignore[arg-type]
-        judge_calibration_path=judged_calibration(tmp_path / "judge.json"),
+        judge_calibration_path=judged_calibration(tmp_path / "judge.json", answer_at,
+                                                  min(0.3, answer_at)),
         calibration_path=write_calibration(tmp_path / "base.json", base_at, 0.0))
     return QantarBot(settings, knowledge, chat_model=model)
 
@@ -132,6 +134,47 @@ def test_off_topic_questions_never_reach_the_judge(knowledge: Any, tmp_path: Pat
     bot.answerer.calibration = Calibration((), (), (), (), -10.0, 0.5, 0.1)  # refuses all
     answer = bot.ask(QUESTION)
     assert answer.status == "not_found" and not model.judged
+
+
+def first_then(first: float, later: float) -> Any:
+    """A verdict of ``first`` on the first passage read, ``later`` on every other one."""
+    read: list[str] = []
+
+    def verdict(passage: str, question: str) -> float:
+        read.append(passage)
+        return first if passage == read[0] else later
+    return verdict
+
+
+def lead(answer: Any) -> str:
+    return " ".join(answer.citations[0].text.split())
+
+
+def test_a_doubted_quote_gives_way_to_a_runner_up_the_judge_reads_better(
+        knowledge: Any, tmp_path: Path) -> None:
+    model = JudgeChat(verdict=first_then(0.4, 0.8))
+    answer = judged_bot(knowledge, tmp_path, model, answer_at=0.3).ask(QUESTION)
+    (doubted, _), (runner_up, _) = model.judged
+    assert doubted != runner_up and lead(answer) == runner_up
+    assert doubted in [" ".join(c.text.split()) for c in answer.citations]  # kept as [2]
+    # Only the leading quote changed: the decision is still the first quote's.
+    assert answer.status == "answered" and answer.confidence == pytest.approx(0.4, abs=1e-3)
+
+
+@pytest.mark.parametrize(("first", "later"), [(0.4, 0.2), (0.7, 0.99)])
+def test_the_chosen_quote_stays_unless_doubted_and_beaten(
+        knowledge: Any, tmp_path: Path, first: float, later: float) -> None:
+    model = JudgeChat(verdict=first_then(first, later))
+    answer = judged_bot(knowledge, tmp_path, model, answer_at=0.3).ask(QUESTION)
+    assert lead(answer) == model.judged[0][0]
+    assert len(model.judged) == (2 if first < ExtractiveAnswerer.DOUBT else 1)
+    assert answer.confidence == pytest.approx(first, abs=1e-3)
+
+
+def test_a_hedge_is_never_reselected(knowledge: Any, tmp_path: Path) -> None:
+    model = JudgeChat(verdict=first_then(0.4, 0.9))
+    answer = judged_bot(knowledge, tmp_path, model).ask(QUESTION)  # 0.4 < 0.6: a hedge
+    assert answer.status == "closest" and len(model.judged) == 1
 
 
 def test_llm_answerers_get_the_judge_by_default(knowledge: Any, tmp_path: Path) -> None:
