@@ -58,6 +58,16 @@ LOG = logging.getLogger("train_reranker")
 # SQuAD rows the cross-encoder never saw (its scores on its own training data are too sure).
 DEFAULT_HOLDOUT = ("Solar_energy", "To_Kill_a_Mockingbird",
                    "The_Legend_of_Zelda:_Twilight_Princess", "Spectre_(2015_film)")
+# SQuAD 2.0's unanswerable questions are mostly an answerable one with a word swapped (an
+# entity, a number, an antonym, a negation: Rajpurkar et al. 2018, table 2). The training
+# articles hold none of those, so the first model learned topic, not answerability
+# (positive-vs-plausible AUC 0.45). A swapped copy of an answerable question, paired with its
+# own gold sentence and labelled 0, was meant to show it the difference; names and numbers
+# are swapped for others of the same article (antonyms need a thesaurus, which no package
+# here ships). Measured 2026-12-06: it did not (docs/answer-ce-MODEL_CARD.md).
+_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’.-]*"
+                   r"(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’.-]*)*")
+_NUM = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
 OTHER_NEGATIVES = 3  # top-BM25 sentences from other paragraphs of the article, per question
 SAME_NEGATIVES = 5  # at most this many other sentences of the gold paragraph (highest BM25)
 MEASURE_PARAGRAPHS = 3  # top-BM25 other paragraphs added to the gold one for the top-1 figure
@@ -189,6 +199,56 @@ def _question_pairs(
             add(i, 0, "other_paragraph")
             other += 1
     return out
+
+
+def _shape(token: str) -> str:
+    """What a swap must keep: a year stays a year, a number a number, a name a name of as
+    many words."""
+    if _NUM.fullmatch(token):
+        return "year" if re.fullmatch(r"1\d{3}|20\d{2}", token) else "number"
+    return f"name{len(token.split())}"
+
+
+def swap_pool(text: str) -> dict[str, list[str]]:
+    """Names and numbers of an article by shape, in order of first appearance."""
+    pool: dict[str, list[str]] = {}
+    for token in [*(m.group() for m in _NAME.finditer(text)), *_NUM.findall(text)]:
+        token = token.rstrip(".")
+        bucket = pool.setdefault(_shape(token), [])
+        if token not in bucket:
+            bucket.append(token)
+    return pool
+
+
+def swapped_question(question: str, sentence: str, pool: dict[str, list[str]],
+                     rng: random.Random) -> str | None:
+    """``question`` with one of its names or numbers that ``sentence`` holds replaced by
+    another of the same shape from the article that the sentence lacks (None when there is
+    none): the sentence then no longer answers it."""
+    found = [m.group().rstrip(".") for m in _NAME.finditer(question)] + _NUM.findall(question)
+    found = [t for t in found if t in sentence]
+    rng.shuffle(found)
+    for token in found:
+        others = [o for o in pool.get(_shape(token), []) if o != token and o not in sentence
+                  and o.lower() not in question.lower()]
+        if others:
+            return question.replace(token, rng.choice(others), 1)
+    return None
+
+
+def add_swaps(pairs: Sequence[Pair], data: dict[str, Any], seed: int) -> list[Pair]:
+    """One swapped copy (label 0, kind ``swapped``) per positive pair, where one can be made."""
+    rng = random.Random(seed)
+    pools = {a.get("title", ""): swap_pool(" ".join(p["context"] for p in a["paragraphs"]))
+             for a in data["data"]}
+    out: list[Pair] = []
+    for pair in pairs:
+        if pair.label == 1:
+            swapped = swapped_question(pair.question, pair.sentence, pools[pair.article], rng)
+            if swapped:
+                out.append(Pair(swapped, pair.sentence, 0, pair.article, pair.qid + ":swap",
+                                "swapped"))
+    return [*pairs, *out]
 
 
 def auc(labels: Sequence[int], scores: Sequence[float] | np.ndarray) -> float:
@@ -538,6 +598,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--log", type=Path, default=Path("/tmp/ce_train.log"))
     parser.add_argument("--measure", type=Path, help="SQuAD 2.0 file to report on (not tuned)")
+    parser.add_argument("--swaps", action="store_true",
+                        help="add a name/number-swapped copy of each answerable training "
+                        "question, paired with its gold sentence as a negative")
     parser.add_argument("--measure-only", action="store_true", help="skip training")
     args = parser.parse_args(argv)
 
@@ -558,6 +621,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         data = json.loads(args.train.read_text(encoding="utf-8"))
         train_data, held_data = _split(data, args.holdout)
         train_pairs, val_pairs = build_pairs(train_data), build_pairs(held_data)
+        if args.swaps:
+            train_pairs = add_swaps(train_pairs, train_data, args.seed)
         report["train_counts"], report["val_counts"] = _counts(train_pairs), _counts(val_pairs)
         LOG.info("train %s", report["train_counts"])
         LOG.info("held-out %s", report["val_counts"])
