@@ -27,7 +27,7 @@ def build_prepare(settings: Settings, knowledge: Knowledge, retriever: HybridRet
     def standalone(x: dict[str, Any]) -> str:
         question = knowledge.spell(x["question"])
         return condense(question, x.get("history") or [], entities, knowledge.bm25.knows,
-                        knowledge.related.closest)
+                        knowledge.related.closest, knowledge.knows_name)
 
     def retrieve(x: dict[str, Any]) -> list[Document]:
         k = x.get("k") or settings.k

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.contract import MARKER
-from bot.question import social_kind
+from bot.question import named_phrases, social_kind
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 
 Turn = dict[str, str]
@@ -34,9 +34,14 @@ _LIST_PLACE = re.compile(r",\s+([A-Z][\w’'-]+)(?=,|\s+and\b)")
 _PERSONAL = {"he": "", "him": "", "she": "", "his": "’s", "hers": "’s"}
 _ANAPHORA = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "then",
              "there", "he", "him", "his", "she", "her", "hers", "one"}
+# Pronouns that may stand for a thing named before ("how long did they stay?"), unlike
+# "this"/"that", which may be the whole situation ("while all this was happening").
+_ENTITY = {"it", "its", "they", "them", "their"}
 # Words that only say what kind of answer is wanted ("how many were recovered?" names
 # nothing it counts, so it leans on the previous turn).
 _ASKING = {"many", "much", "long", "often", "far", "total", "exactly", "number"}
+# A name after the first word: "Tokayev", or an acronym ("What was the role of NATO?").
+_NAMED = re.compile(r"(?<!^)\b[A-Z](?:[a-z]|[A-Z]+\b)")
 _NOT_NAMES = {"The", "This", "That", "It", "In", "I", "He", "She", "They", "We", "A", "An",
               "January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December"}
@@ -101,7 +106,7 @@ def is_follow_up(question: str) -> bool:
     toks = words(question)
     content = [t for t in toks if t not in STOPWORDS and t not in QUESTION_WORDS
                and t not in _ASKING]
-    named = re.search(r"(?<!^)\b[A-Z][a-z]", question.strip()) is not None
+    named = _NAMED.search(question.strip()) is not None
     return any(t in _ANAPHORA for t in toks) or not content or (len(content) == 1 and not named)
 
 
@@ -112,19 +117,14 @@ def leans_on_answer(question: str, history: Sequence[Turn]) -> str | None:
     quotes nothing to lean on."""
     if _content(question) or social_kind(question):
         return None
-    turns = list(history)
-    while len(turns) >= 2 and turns[-1].get("role") == "assistant" \
-            and social_kind(turns[-2].get("content") or ""):
-        turns = turns[:-2]
-    if not turns or turns[-1].get("role") != "assistant":
-        return None
-    content = turns[-1].get("content") or ""
-    return content if MARKER.search(content) else None
+    content = _last_reply(history)
+    return content if content and MARKER.search(content) else None
 
 
 def condense(question: str, history: Sequence[Turn], entities: Entities,
              known: Callable[[str], bool] | None = None,
-             closest: Callable[[str], str | None] | None = None) -> str:
+             closest: Callable[[str], str | None] | None = None,
+             mentioned: Callable[[str], bool] | None = None) -> str:
     """A standalone version of ``question`` given ``history`` (unchanged if none needed).
 
     ``known`` tells whether the documents contain a word's stem: words carried over from
@@ -132,14 +132,21 @@ def condense(question: str, history: Sequence[Turn], entities: Entities,
     article is based on") cannot help retrieval and would only weigh against the answer.
     ``closest`` gives the documents' word closest in meaning to such a word, carried in
     its place ("which paper…?" then "when was that?" carries "newspaper").
+    ``mentioned`` tells whether the documents mention a name. A name the refused previous
+    question asked about and they never mention is what "he" or "they" is: "What did Putin
+    say?" then "when did he say it?" is still about Putin, which the documents do not
+    cover; a stand-in word for it would turn it into a question they answer.
     """
     if not history or not is_follow_up(question) or social_kind(question):
         return question  # "thanks!" leans on nothing: it is not asked of the documents
     users = [t["content"] for t in history
              if t.get("role") == "user" and not social_kind(t["content"])]
     texts = [t["content"] for t in history]
+    previous = condense(users[-1], _before_last_user(history), entities, known,
+                        closest, mentioned) if users else ""
+    unknown = _unknown_names(previous, history, mentioned)
     rewritten = question
-    person = _last_mention(texts, entities.people)
+    person = unknown[-1] if unknown else _last_mention(texts, entities.people)
     if person:
         for pronoun, suffix in _PERSONAL.items():
             rewritten = re.sub(rf"\b{pronoun}\b", person + suffix, rewritten,
@@ -147,21 +154,50 @@ def condense(question: str, history: Sequence[Turn], entities: Entities,
     place = _last_mention(texts, entities.places)
     if place:
         rewritten = re.sub(r"\bthere\b", f"in {place}", rewritten, flags=re.IGNORECASE)
-    previous = condense(users[-1], _before_last_user(history), entities, known,
-                        closest) if users else ""
-    extra = _carried(previous, rewritten, known, closest)
-    vague = any(t in _ANAPHORA - set(_PERSONAL) for t in words(question))
-    if extra and (vague or len(_content(rewritten)) <= 1):
+    asked = words(question)
+    lean = len(_content(rewritten)) <= 1
+    carried = [n for n in unknown if n not in rewritten] if lean or _ENTITY & set(asked) else []
+    kept = {w for n in unknown if n in carried or n in rewritten for w in words(n)}
+    extra = carried + _carried(previous, rewritten, known, closest, kept)
+    vague = any(t in _ANAPHORA - set(_PERSONAL) for t in asked)
+    if extra and (vague or lean):
         rewritten = f"{rewritten} ({' '.join(dict.fromkeys(extra))})"
     return rewritten
 
 
+def _unknown_names(previous: str, history: Sequence[Turn],
+                   mentioned: Callable[[str], bool] | None) -> list[str]:
+    """Names the previous question asked about that the documents never mention, when
+    that is why it was refused (the reply cites nothing). An answered question's unknown
+    name did not matter to its answer ("this Astana Times piece"), so it is not carried."""
+    reply = _last_reply(history)
+    if mentioned is None or reply is None or MARKER.search(reply):
+        return []
+    return [n for n in named_phrases(previous) if not mentioned(n)]
+
+
+def _last_reply(history: Sequence[Turn]) -> str | None:
+    """The last assistant turn, passing over replies to "thanks!" (None when the history
+    does not end with one)."""
+    turns = list(history)
+    while len(turns) >= 2 and turns[-1].get("role") == "assistant" \
+            and social_kind(turns[-2].get("content") or ""):
+        turns = turns[:-2]
+    if not turns or turns[-1].get("role") != "assistant":
+        return None
+    return turns[-1].get("content") or ""
+
+
 def _carried(previous: str, rewritten: str, known: Callable[[str], bool] | None,
-             closest: Callable[[str], str | None] | None) -> list[str]:
+             closest: Callable[[str], str | None] | None,
+             skip: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Subject words of the previous question to carry: those the documents use, or in
-    place of one they never use, their word closest in meaning (when there is one)."""
+    place of one they never use, their word closest in meaning (when there is one).
+    Words of ``skip`` (names carried whole) are left out."""
     carried = []
     for w in _content(previous):
+        if w in skip:
+            continue
         if known is not None and not known(stem(w)):
             w = (closest(w) or "") if closest else ""
         if w and w not in words(rewritten):

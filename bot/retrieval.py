@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 
 from bot.condense import Entities
 from bot.lexical import BM25Index
+from bot.question import TITLES
 from bot.related import RelatedWords
 from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, script_counts, stem, tokens, words
 from index.embedding import english_words
@@ -99,6 +100,15 @@ class Knowledge:
         wanted = " ".join(words(name))
         return any(wanted in " ".join(words(self.texts[i]))
                    for i in self.bm25.postings(terms[0]))
+
+    def knows_name(self, name: str) -> bool:
+        """The documents mention ``name``, or it once titles they use are set aside ("the
+        Kazakh President" when they say "Kazakh" and "President" apart; "Prime Minister"
+        stays unknown when they never say "Minister")."""
+        if self.mentions(name):
+            return True
+        rest = [w for w in name.split() if not (w.lower() in TITLES and self.mentions(w))]
+        return bool(rest) and len(rest) < len(name.split()) and self.mentions(" ".join(rest))
 
     def spell(self, question: str) -> str:
         """``question`` with misspelt words ("protets") replaced by the documents' word one

@@ -11,7 +11,7 @@ from bot.answerers.base import Draft, Quote
 from bot.answerers.extractive import COMMON_ABSENT, Scorer, SentenceVectors
 from bot.chain import leaned_first
 from bot.citing import cite
-from bot.condense import Entities, condense, leans_on_answer
+from bot.condense import Entities, condense, is_follow_up, leans_on_answer
 from bot.contract import Answer, Citation
 from bot.prompts import PromptError, variables
 from bot.question import Kind, Question, clean_question, focus_question, named_phrases
@@ -108,6 +108,47 @@ def test_a_carried_word_the_documents_lack_gives_way_to_their_closest_word() -> 
     assert condense("When was that?", history, entities, known) == "When was that? (tokayev)"
     assert condense("When was that?", history, entities, known, closest) == (
         "When was that? (newspaper tokayev)")
+
+
+def test_a_name_the_documents_never_mention_is_carried_as_it_is() -> None:
+    """ "What did Putin say?", refused, then "when did he say it?" stays about Putin (so the
+    decision sees a name the documents lack), never about the Tokayev the refusal's title
+    names, nor a stand-in word for Putin."""
+    entities = Entities(people=("Tokayev",), places=())
+    known = {"tokayev", "say", "event", "stay", "happen", "newspap"}.__contains__
+    closest = {"putin": "president", "csto": "military", "times": "newspaper"}.get
+    mentioned = {"Tokayev"}.__contains__
+    refusal = "The article does not say. It is about: President Tokayev on January Events."
+
+    def follow(first: str, second: str, reply: str = refusal) -> str:
+        history = [{"role": "user", "content": first}, {"role": "assistant", "content": reply}]
+        return condense(second, history, entities, known, closest, mentioned)
+
+    assert follow("What did Putin say about the events?", "When did he say it?") == (
+        "When did Putin say it? (events)")
+    assert follow("What did the CSTO do?", "How long did they stay?") == (
+        "How long did they stay? (CSTO)")
+    # "all this" is the situation, not the CSTO: the question keeps its own subject
+    assert "CSTO" not in follow("Did the CSTO send troops?", "Where was the president while all "
+                                "this was happening?")
+    # no unknown name: "he" is whom the reader last read about, the refusal's title too
+    assert follow("How many people died?", "Was he worried?") == "Was Tokayev worried?"
+    # an answered question's unknown name did not stop its answer: not carried
+    assert "Times" not in follow("What is this Astana Times piece about?",
+                                 "How did he share it?", "Tokayev spoke [1].")
+    # without ``mentioned``, the earlier behaviour: a stand-in word
+    assert condense("How long did they stay?", [
+        {"role": "user", "content": "What did the CSTO do?"},
+        {"role": "assistant", "content": refusal}], entities, known, closest) == (
+        "How long did they stay? (military)")
+
+
+def test_an_acronym_names_what_a_question_is_about() -> None:
+    """ "What was the role of NATO?" names its subject: it is not a follow-up."""
+    assert not is_follow_up("What was the role of NATO?")
+    assert not is_follow_up("What did the CSTO do?")
+    assert is_follow_up("What was their role?")
+    assert is_follow_up("What was the role?")
 
 
 def test_a_follow_up_leans_on_the_passages_a_written_answer_cited() -> None:

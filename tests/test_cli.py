@@ -52,6 +52,18 @@ def test_chat_keeps_history(real_data_dir: Path, real_bot: object) -> None:
     assert "Tokayev" in done.stdout and "2019" in done.stdout
 
 
+def test_chat_follow_up_to_a_refusal_stays_refused(real_data_dir: Path, real_bot: object
+                                                   ) -> None:
+    """The article never names the CSTO or Putin: "how long did they stay?" after asking
+    about one is about it too, not about the article's "For two weeks, I stayed…"."""
+    done = run("chat", data_dir=real_data_dir,
+               stdin="What did the CSTO do?\nHow long did they stay?\n"
+                     "What did Putin say about the events?\nWhen did he say it?\n\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("(not found;") == 4, done.stdout
+    assert "two weeks" not in done.stdout
+
+
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_question_exits_2_without_traceback(tmp_path: Path, question: str) -> None:
     done = run("ask", question, data_dir=tmp_path)

@@ -26,7 +26,7 @@ from bot.answerers.base import Draft, Quote, literal
 from bot.confidence import Calibration, candidate_signals, judged_signals
 from bot.contract import Status
 from bot.prompts import render
-from bot.question import TITLES, Kind, Question, has_value, named_phrases, social_kind
+from bot.question import Kind, Question, has_value, named_phrases, social_kind
 from bot.retrieval import Knowledge
 from bot.short import lead
 from bot.text import main_script, stem, stem_set, words
@@ -538,18 +538,8 @@ class ExtractiveAnswerer:
             "lexical": best.lexical if best else 0.0,
             "typed": best.typed if best else False,
             "absent": self.scorer.absent_share(q, weights),
-            "unknown_names": [n for n in named_phrases(query) if not self._mentioned(n)],
+            "unknown_names": [n for n in named_phrases(query) if not self.knowledge.knows_name(n)],
         }
-
-    def _mentioned(self, name: str) -> bool:
-        """The documents mention ``name``, or it once titles they use are set aside ("the
-        Kazakh President" when they say "Kazakh" and "President" apart; "Prime Minister"
-        stays unknown when they never say "Minister")."""
-        kb = self.knowledge
-        if kb.mentions(name):
-            return True
-        rest = [w for w in name.split() if not (w.lower() in TITLES and kb.mentions(w))]
-        return bool(rest) and len(rest) < len(name.split()) and kb.mentions(" ".join(rest))
 
     def other_script(self, script: str) -> Draft:
         """A question in a script the documents do not use ("Когда начались протесты?"
