@@ -19,6 +19,7 @@ _PROMO = re.compile(
     re.IGNORECASE,
 )
 _DATELINE = re.compile(r"^([A-Z][A-Z.'\- ]{1,40}?)\s*(?:,[^–—\-]{0,40})?\s+[–—-]\s+\S")
+_MD_HEADING = re.compile(r"#{1,6}\s+")  # "# Budget notes": the title is "Budget notes"
 _PUBLISHER = re.compile(r"\b(The(?:\s+[A-Z][\w&'-]*)+)")
 
 
@@ -73,7 +74,9 @@ def analyse(text: str) -> DocMeta:
     if not paras:
         return meta
     first = paras[0]
-    meta.title, meta.title_span = text[first.start:first.end], first
+    heading = _MD_HEADING.match(text, first.start, first.end)
+    title_at = Span(heading.end() if heading else first.start, first.end)
+    meta.title, meta.title_span = text[title_at.start:title_at.end], title_at
     if _is_headline(meta.title) and len(paras) > 1:
         meta.excluded.append(first)
     for span in paras:

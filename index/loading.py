@@ -83,7 +83,10 @@ def html_to_text(html: str) -> str:
 
     soup = BeautifulSoup(html, "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
+    # Page furniture: menus, sidebars, the site footer and its forms are not the story
+    # (a quote of "Home | News | Contact" or "Copyright 2024 …" answers nothing).
+    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "aside",
+                     "footer", "form", "button", "svg", "iframe"]):
         tag.decompose()
     for tag in soup.find_all(_BLOCKS):
         tag.insert_before("\n")

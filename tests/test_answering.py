@@ -76,6 +76,23 @@ def test_article_text_that_looks_like_a_marker_is_escaped() -> None:
     assert answer.markers() == [1]
 
 
+def test_a_markdown_quote_reads_as_text_and_its_citation_keeps_the_file() -> None:
+    """ "- Budget: **$2.1 million**." in a .md file: the answer shows "Budget: $2.1 million."
+    while the citation's offsets still hold the file's exact characters."""
+    from langchain_core.documents import Document
+
+    from bot.answerers.extractive import Candidate, display
+
+    line = "- Parks budget: **$2.1 million** for __2024__."
+    cand = Candidate(Document(page_content=line, metadata={"source": "n.md"}), 0, len(line),
+                     line, 0, sentence=(0, len(line)))
+    assert display(cand) == "Parks budget: $2.1 million for 2024."
+    plain = "Sales rose 3 * 2 times, from -5 to 10."
+    cand = Candidate(Document(page_content=plain, metadata={"source": "a.txt"}), 0,
+                     len(plain), plain, 0, sentence=(0, len(plain)))
+    assert display(cand) == plain
+
+
 def test_condense_resolves_people_places_and_vague_references() -> None:
     entities = Entities(people=("Tokayev",), places=("Mangystau",))
     history = [

@@ -86,3 +86,11 @@ def test_shipped_article_is_byte_identical_to_seed() -> None:
 
     assert bundled_article().name == "000_c9bc238431e5e5e8.txt"
     assert hashlib.sha256(bundled_article().read_bytes()).hexdigest() == ARTICLE_SHA256
+
+
+def test_a_markdown_heading_titles_the_document_without_its_marker() -> None:
+    text = "# Budget notes\n\nThe council approved a **$2.1 million** budget.\n"
+    meta = analyse(text)
+    assert meta.title == "Budget notes" and meta.title_span is not None
+    assert text[meta.title_span.start:meta.title_span.end] == "Budget notes"
+    assert meta.excluded == [Span(0, len("# Budget notes"))]  # not a passage either

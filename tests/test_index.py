@@ -142,3 +142,12 @@ def test_html_inline_elements_stay_in_their_sentence() -> None:
                         "</html>")
     assert text == ("Port news\n\nHarbour\n\nNotices are posted at the harbour office. "
                     "Cranes arrived.\n\none\n\ntwo")
+
+
+def test_html_page_furniture_is_not_indexed() -> None:
+    from index.loading import html_to_text
+
+    text = html_to_text("<html><body><nav>Home | News</nav><p>The garden opened.</p>"
+                        "<aside>Related: <a href='x'>Parks</a></aside><form><button>Subscribe"
+                        "</button></form><footer>Copyright 2024 Gazette</footer></body></html>")
+    assert text == "The garden opened."

@@ -318,7 +318,7 @@ def ranked_sentences(cands: list[Candidate], limit: int = 6
 def display(cand: Candidate) -> str:
     """A quote as answer text: balanced quotation marks, capital start, final stop; a
     clause cut out of a longer sentence is marked with ellipses."""
-    text = cand.text.strip().rstrip(",;:–— ")
+    text = _plain(cand.text.strip().rstrip(",;:–— "))
     head = "…" if cand.start > cand.sentence[0] else ""
     tail = "…" if cand.end < cand.sentence[1] else ""
     for open_q, close_q in (("“", "”"), ('"', '"')):
@@ -332,6 +332,16 @@ def display(cand: Candidate) -> str:
     if tail:
         return text.rstrip(".") + tail
     return text if text.endswith((".", "!", "?", "…")) else text.rstrip(".") + "."
+
+
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_BULLET = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+")
+
+
+def _plain(text: str) -> str:
+    """A Markdown quote as a reader reads it: no "**bold**" markers, no list bullet (the
+    citation keeps the exact characters of the file)."""
+    return _MD_BULLET.sub("", _MD_EMPHASIS.sub(r"\2", text))
 
 
 def _script_name(script: str) -> str:
