@@ -64,7 +64,27 @@ def lead(q: Question, quote: str, people: frozenset[str] = frozenset()) -> str |
     return value
 
 
+# Words after which "over" is a preposition, not "more than": "concern over $3 billion"
+# is concern about exactly that sum (general English, stems).
+_OVER_TAKERS = frozenset(stem(w) for w in (
+    "concern", "worry", "fear", "anger", "outrage", "dispute", "disagreement", "argument",
+    "row", "fight", "battle", "clash", "debate", "controversy", "lawsuit", "suit", "feud",
+    "control", "power", "authority", "influence", "jurisdiction", "victory", "win", "lead",
+    "advantage", "tension", "scandal", "protest", "quarrel", "negotiation", "talk"))
+_OVER = re.compile(r"^over\s+", re.IGNORECASE)
+
+
 def _number(q: Question, text: str) -> str | None:
+    """The amount ``q`` asks for, as the sentence words it (with its bound: "over")."""
+    value = _amount(q, text)
+    if value and _OVER.match(value):
+        before = words(text[:text.find(value)])[-1:]
+        if before and stem(before[0]) in _OVER_TAKERS:
+            return _OVER.sub("", value)
+    return value
+
+
+def _amount(q: Question, text: str) -> str | None:
     matches = [m for m in _NUMBER.finditer(text) if re.search(r"\d|[a-z]", m.group(0))]
     # "several regional centers… over 3,000 weapons": "several" counts nothing exactly
     matches = [m for m in matches if m.group(0).lower() != "several"] or matches

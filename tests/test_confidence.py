@@ -181,6 +181,11 @@ def test_squad_file_is_parsed() -> None:
      "donated money, including $83 million from abroad.", "$457 million"),
     ("How much did the bridge cost?", "Work began in 1998 and the bridge cost 245 million "
      "euros in the end.", "245 million euros"),
+    # "concern over $3 billion" is about that sum, "seized over 3,000" more than it
+    ("How much damage was done?", "He expressed concern over $3 billion worth of damage "
+     "inflicted during the unrest.", "$3 billion worth of damage"),
+    ("How many weapons were seized?", "He noted that over 3,000 weapons were seized in "
+     "the unrest.", "Over 3,000 weapons"),
     ("How much did the college pay for the laptops?", "The college gave laptops to all "
      "incoming students in the fall of 2004.", None),
 ])
