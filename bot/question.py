@@ -104,6 +104,8 @@ class Question:
     """"How many of them…": a part of a whole, so one number (the whole) cannot answer."""
     money: bool = False
     """"How much did it cost?": only a sum of money answers (a year or a count does not)."""
+    year: bool = False
+    """"What year…?": only a year answers ("in January" does not)."""
     related: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False,
                                                   hash=False)
     """Stems of document words close in meaning to each term (``bot.related``)."""
@@ -142,9 +144,13 @@ class Question:
         money = _asks_money(low, kind, counted)
         return cls(text=text, kind=kind, terms=terms, subject=subject, context=context,
                    counted=None if money else counted, partitive=bool(_PARTITIVE.search(low)),
-                   head=_head(low, terms), money=money)
+                   head=_head(low, terms), money=money,
+                   year=kind is Kind.DATE and bool(_YEAR_ASKED.search(low)))
 
 
+_YEAR_ASKED = re.compile(r"\b(?:what|which) year\b")
+YEAR = re.compile(r"\b(?:1\d{3}|20\d\d)\b")
+"""A year ("1998", "2022"): what a "what year" question needs."""
 CARRIED = re.compile(r"\s*\(([^()]*)\)\s*$")
 """Words a follow-up carried over from earlier turns, as ``bot.condense`` appends them."""
 
@@ -272,7 +278,7 @@ def has_value(q: Question, text: str) -> bool:
         return _gives_cause(q.terms, text)
     if q.kind is Kind.PLACE:  # "(January in Kazakh)" glosses a word, it locates nothing
         text = _ASIDE.sub(" ", text)
-    pattern = VALUE_PATTERNS.get(q.kind)
+    pattern = YEAR if q.year else VALUE_PATTERNS.get(q.kind)
     if q.kind in (Kind.PERSON, Kind.NAME):  # "To Kill a Mockingbird" names nobody new
         asked = {w.lower() for w in words(q.text)}
         return any(not {w.lower() for w in words(m.group(0))} <= asked

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from bot.question import _MONTHS, _NUMBER_WORDS, CURRENCY, VALUE_PATTERNS, Kind, Question
+from bot.question import _MONTHS, _NUMBER_WORDS, CURRENCY, VALUE_PATTERNS, YEAR, Kind, Question
 from bot.text import stem, words
 
 QUALIFIERS = (r"over|more than|about|around|nearly|almost|at least|some|up to|roughly|"
@@ -117,7 +117,7 @@ def _names_currency(text: str, m: re.Match[str]) -> bool:
 
 
 def _date(q: Question, text: str) -> str | None:
-    m = _DATE.search(text)
+    m = (YEAR if q.year else _DATE).search(text)
     return m.group(0) if m else None
 
 

@@ -181,6 +181,11 @@ def test_squad_file_is_parsed() -> None:
      "donated money, including $83 million from abroad.", "$457 million"),
     ("How much did the bridge cost?", "Work began in 1998 and the bridge cost 245 million "
      "euros in the end.", "245 million euros"),
+    # "what year" is answered by a year, not by the month a sentence opens with
+    ("What year did the strike end?", "The strike began in January and ended on March 3, "
+     "1998, after talks.", "1998"),
+    ("When did the strike end?", "The strike began in January and ended on March 3, 1998.",
+     "March 3, 1998"),
     # "concern over $3 billion" is about that sum, "seized over 3,000" more than it
     ("How much damage was done?", "He expressed concern over $3 billion worth of damage "
      "inflicted during the unrest.", "$3 billion worth of damage"),
@@ -214,6 +219,17 @@ def test_questions_asking_for_money(question: str, money: bool) -> None:
     if money:
         assert not has_value(q, "The bridge opened in 2004 after 12 years of work.")
         assert has_value(q, "The bridge cost $40 million, paid by the state.")
+
+
+@pytest.mark.parametrize("question", ["What year did the bridge open?",
+                                      "In which year was the bridge opened?"])
+def test_a_year_question_needs_a_year(question: str) -> None:
+    """A month is a date but no year: "the bridge opened in January" does not say which."""
+    q = Question.parse(question)
+    assert q.year
+    assert not has_value(q, "The bridge opened in January after 12 years of work.")
+    assert has_value(q, "The bridge opened in January 2004.")
+    assert not Question.parse("When did the bridge open?").year
 
 
 def test_who_lead_is_a_person_the_documents_know() -> None:
