@@ -42,13 +42,13 @@ _LEAD = (r"(?:^\s*|\b(?:and|so|but|then|also|know|tell me|say|says|said|remember
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.DURATION, re.compile(r"\bhow long\b|\bfor how many (days|weeks|months|years)\b"
                                r"|\bwhat (duration|period)\b")),
-    (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share|"
+    (Kind.NUMBER, re.compile(r"\bhow (many|much)\b|\bwhat (number|amount|percentage|percent|share|"
                              r"sum|figure|total)\b|\bhow (large|big|expensive|costly)\b|"
                              r"\bwhat (is|was|were|are) the ([\w-]+ )?(total|number|amount|sum|"
                              r"figure|cost|price|size)\b|"
                              r"\bhow old\b|\bhow (tall|high|wide|deep|thick|heavy|far|fast)\b")),
-    (Kind.DATE, re.compile(rf"{_LEAD}when\b|\b(what|which) (year|date|day|month|time)\b|"
-                           r"\bin what year\b|\bwhat year\b")),
+    (Kind.DATE, re.compile(rf"{_LEAD}when\b|\b(what|which) (year|date|day|month|time|decade|"
+                           r"century)\b|\bin what year\b|\bwhat year\b")),
     (Kind.PLACE, re.compile(rf"{_LEAD}where\b|\b(what|which) (city|cities|region|regions|country|"
                             r"countries|town|towns|place|places|province|area|location)\b")),
     (Kind.NAME, re.compile(r"\b(what|which) (is|was|are|were) (the )?names? of\b|"
@@ -104,8 +104,9 @@ class Question:
     """"How many of them…": a part of a whole, so one number (the whole) cannot answer."""
     money: bool = False
     """"How much did it cost?": only a sum of money answers (a year or a count does not)."""
-    year: bool = False
-    """"What year…?": only a year answers ("in January" does not)."""
+    wants: str | None = None
+    """The precise value a date or number question names (``WANTS``): "what year…?" is
+    answered by a year, not by "in January"; "what percentage…?" by a share, not a count."""
     related: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False,
                                                   hash=False)
     """Stems of document words close in meaning to each term (``bot.related``)."""
@@ -145,12 +146,35 @@ class Question:
         return cls(text=text, kind=kind, terms=terms, subject=subject, context=context,
                    counted=None if money else counted, partitive=bool(_PARTITIVE.search(low)),
                    head=_head(low, terms), money=money,
-                   year=kind is Kind.DATE and bool(_YEAR_ASKED.search(low)))
+                   wants=_wants(low, kind))
 
 
-_YEAR_ASKED = re.compile(r"\b(?:what|which) year\b")
 YEAR = re.compile(r"\b(?:1\d{3}|20\d\d)\b")
 """A year ("1998", "2022"): what a "what year" question needs."""
+_MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October|"
+                "November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec")
+WANTS: dict[str, tuple[Kind, re.Pattern[str], re.Pattern[str]]] = {
+    "year": (Kind.DATE, re.compile(r"\b(?:what|which) year\b"), YEAR),
+    "month": (Kind.DATE, re.compile(r"\b(?:what|which) month\b"),
+              re.compile(rf"\b(?:{_MONTH_NAMES})\b")),  # capitalised: not the verb "may"
+    "decade": (Kind.DATE, re.compile(r"\b(?:what|which) decade\b"),
+               re.compile(r"\b(?:1\d|20)\d0['’]?s\b|\b(?:1\d{3}|20\d\d)\b")),
+    "century": (Kind.DATE, re.compile(r"\b(?:what|which) century\b"),
+                re.compile(r"\b\w+[\s-]century\b|\b(?:1\d{3}|20\d\d)\b", re.IGNORECASE)),
+    "percent": (Kind.NUMBER, re.compile(r"\b(?:what|which) (?:percent|percentage|proportion|"
+                                        r"fraction)\b|\bhow many percent\b"),
+                re.compile(r"\d\s*%|\bper\s?cent\b|\b(?:half|third|quarter|fifth|tenth)s?\b|"
+                           r"\bmajority\b", re.IGNORECASE)),
+}
+"""Values a question names precisely: (its kind, how the question asks, what answers)."""
+
+
+def _wants(low: str, kind: Kind) -> str | None:
+    """The precise value ``low`` (a lower-cased question of ``kind``) asks for, if any."""
+    return next((name for name, (k, asked, _) in WANTS.items()
+                 if k is kind and asked.search(low)), None)
+
+
 CARRIED = re.compile(r"\s*\(([^()]*)\)\s*$")
 """Words a follow-up carried over from earlier turns, as ``bot.condense`` appends them."""
 
@@ -278,7 +302,7 @@ def has_value(q: Question, text: str) -> bool:
         return _gives_cause(q.terms, text)
     if q.kind is Kind.PLACE:  # "(January in Kazakh)" glosses a word, it locates nothing
         text = _ASIDE.sub(" ", text)
-    pattern = YEAR if q.year else VALUE_PATTERNS.get(q.kind)
+    pattern = WANTS[q.wants][2] if q.wants else VALUE_PATTERNS.get(q.kind)
     if q.kind in (Kind.PERSON, Kind.NAME):  # "To Kill a Mockingbird" names nobody new
         asked = {w.lower() for w in words(q.text)}
         return any(not {w.lower() for w in words(m.group(0))} <= asked

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from bot.question import _MONTHS, _NUMBER_WORDS, CURRENCY, VALUE_PATTERNS, YEAR, Kind, Question
+from bot.question import _MONTHS, _NUMBER_WORDS, CURRENCY, VALUE_PATTERNS, WANTS, Kind, Question
 from bot.text import stem, words
 
 QUALIFIERS = (r"over|more than|about|around|nearly|almost|at least|some|up to|roughly|"
@@ -90,6 +90,8 @@ def _amount(q: Question, text: str) -> str | None:
     matches = [m for m in matches if m.group(0).lower() != "several"] or matches
     if q.money:  # "$457 million", "40 million euros": not the year the sentence opens with
         matches = [m for m in matches if _names_currency(text, m)]
+    if q.wants == "percent":  # "12 percent", not the year or count beside it
+        matches = [m for m in matches if WANTS["percent"][2].search(m.group(0))]
     if q.counted and q.counted != ("old",):
         counted = q.counted_or_related()
         for m in matches:
@@ -117,7 +119,12 @@ def _names_currency(text: str, m: re.Match[str]) -> bool:
 
 
 def _date(q: Question, text: str) -> str | None:
-    m = (YEAR if q.year else _DATE).search(text)
+    if q.wants == "month":  # the whole date that names it: "September 1829", "13 November"
+        month = WANTS["month"][2]
+        whole = next((d for d in _DATE.finditer(text) if month.search(d.group(0))), None)
+        if whole:
+            return whole.group(0)
+    m = (WANTS[q.wants][2] if q.wants else _DATE).search(text)
     return m.group(0) if m else None
 
 

@@ -186,6 +186,13 @@ def test_squad_file_is_parsed() -> None:
      "1998, after talks.", "1998"),
     ("When did the strike end?", "The strike began in January and ended on March 3, 1998.",
      "March 3, 1998"),
+    # a month, percentage or century question: that value, not the first number or date
+    ("In what month did the strike end?", "In 1998 the strike ended on 3 March after talks.",
+     "3 March"),
+    ("What percentage of workers joined?", "In 1998, 45 percent of the 3,000 workers joined.",
+     "45 percent"),
+    ("In what century was the castle built?", "Monks built the castle in the 12th century.",
+     "12th century"),
     # "concern over $3 billion" is about that sum, "seized over 3,000" more than it
     ("How much damage was done?", "He expressed concern over $3 billion worth of damage "
      "inflicted during the unrest.", "$3 billion worth of damage"),
@@ -226,10 +233,10 @@ def test_questions_asking_for_money(question: str, money: bool) -> None:
 def test_a_year_question_needs_a_year(question: str) -> None:
     """A month is a date but no year: "the bridge opened in January" does not say which."""
     q = Question.parse(question)
-    assert q.year
+    assert q.wants == "year"
     assert not has_value(q, "The bridge opened in January after 12 years of work.")
     assert has_value(q, "The bridge opened in January 2004.")
-    assert not Question.parse("When did the bridge open?").year
+    assert Question.parse("When did the bridge open?").wants is None
 
 
 def test_who_lead_is_a_person_the_documents_know() -> None:
