@@ -103,11 +103,35 @@ def _amount(q: Question, text: str) -> str | None:
                     return m.group(0) + (tail.group(0) if tail else "")
         return None
     asked = {w.lower() for w in words(q.text)}
-    for m in matches:  # "One World Trade Center" names no amount
-        if not set(words(m.group(0).lower())) <= asked:
-            unit = _UNIT.match(text, m.end()) or _CURRENCY_AFTER.match(text, m.end())
-            return m.group(0) + (unit.group(0) if unit else "")
-    return None
+    found = [(m, _UNIT.match(text, m.end()) or _CURRENCY_AFTER.match(text, m.end()))
+             for m in matches  # "One World Trade Center" names no amount
+             if not set(words(m.group(0).lower())) <= asked]
+    wanted = next((f for f in map(_unit_family, _ASKED_UNIT.finditer(q.text)) if f), None)
+    if wanted:  # "how tall … in meters?": "541 m", not the "1,776 feet" before it
+        found = [f for f in found if f[1] and _unit_family(f[1]) == wanted] or found
+    if not found:
+        return None
+    m, unit = found[0]
+    return m.group(0) + (unit.group(0) if unit else "")
+
+
+_ASKED_UNIT = re.compile(r"\bin\s+(?:square\s+|cubic\s+)?([a-z]+)\b", re.IGNORECASE)
+_UNIT_FAMILIES = {
+    "m": ("m", "metre", "metres", "meter", "meters"),
+    "km": ("km", "kilometre", "kilometres", "kilometer", "kilometers"),
+    "mi": ("mi", "mile", "miles"), "ft": ("ft", "foot", "feet"),
+    "acre": ("acre", "acres"), "ha": ("ha", "hectare", "hectares"),
+    "kg": ("kg", "kilogram", "kilograms"), "lb": ("lb", "lbs", "pound", "pounds"),
+    "t": ("ton", "tons", "tonne", "tonnes")}
+_FAMILY_OF = {word: family for family, names in _UNIT_FAMILIES.items() for word in names}
+
+
+def _unit_family(match: re.Match[str] | None) -> str | None:
+    """Which unit a matched unit (or "in <unit>" of a question) names: "metres", "m" -> "m"."""
+    if match is None:
+        return None
+    last = words(match.group(0).lower())[-1:] or [""]
+    return _FAMILY_OF.get(last[0])
 
 
 _CURRENCY_AFTER = re.compile(rf"\s*(?:{CURRENCY.pattern})", re.IGNORECASE)

@@ -174,6 +174,11 @@ def test_squad_file_is_parsed() -> None:
      "tall on the headland.", "34 metres"),
     ("How tall is One Harbour Tower?", "One Harbour Tower is 1,776 feet (541 m) tall, the "
      "tallest on the coast.", "1,776 feet"),
+    # a question naming its unit gets the amount in that unit
+    ("How tall is One Harbour Tower in meters?", "One Harbour Tower is 1,776 feet (541 m) "
+     "tall, the tallest on the coast.", "541 m"),
+    ("How large is the park in hectares?", "The park covers 2,772 acres (1,122 hectares) "
+     "of woods.", "1,122 hectares"),
     ("Which town was the strike called in?", "The strike was called in Vardo, a town near "
      "the border, and reached Alta later.", "Vardo"),
     # a sum of money keeps its sign or currency word; a year is no price
