@@ -158,9 +158,9 @@ WANTS: dict[str, tuple[Kind, re.Pattern[str], re.Pattern[str]]] = {
     "month": (Kind.DATE, re.compile(r"\b(?:what|which) month\b"),
               re.compile(rf"\b(?:{_MONTH_NAMES})\b")),  # capitalised: not the verb "may"
     "decade": (Kind.DATE, re.compile(r"\b(?:what|which) decade\b"),
-               re.compile(r"\b(?:1\d|20)\d0['’]?s\b|\b(?:1\d{3}|20\d\d)\b")),
+               re.compile(rf"\b(?:1\d|20)\d0['’]?s\b|{YEAR.pattern}")),
     "century": (Kind.DATE, re.compile(r"\b(?:what|which) century\b"),
-                re.compile(r"\b\w+[\s-]century\b|\b(?:1\d{3}|20\d\d)\b", re.IGNORECASE)),
+                re.compile(rf"\b\w+[\s-]century\b|{YEAR.pattern}", re.IGNORECASE)),
     "percent": (Kind.NUMBER, re.compile(r"\b(?:what|which) (?:percent|percentage|proportion|"
                                         r"fraction)\b|\bhow many percent\b"),
                 re.compile(r"\d\s*%|\bper\s?cent\b|\b(?:half|third|quarter|fifth|tenth)s?\b|"

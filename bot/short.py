@@ -76,15 +76,19 @@ _OVER = re.compile(r"^over\s+", re.IGNORECASE)
 
 def _number(q: Question, text: str) -> str | None:
     """The amount ``q`` asks for, as the sentence words it (with its bound: "over")."""
-    value = _amount(q, text)
-    if value and _OVER.match(value):
-        before = words(text[:text.find(value)])[-1:]
+    found = _amount(q, text)
+    if found is None:
+        return None
+    start, value = found
+    if _OVER.match(value):
+        before = words(text[:start])[-1:]
         if before and stem(before[0]) in _OVER_TAKERS:
             return _OVER.sub("", value)
     return value
 
 
-def _amount(q: Question, text: str) -> str | None:
+def _amount(q: Question, text: str) -> tuple[int, str] | None:
+    """Where the amount starts in ``text``, and the amount with what it counts or its unit."""
     matches = [m for m in _NUMBER.finditer(text) if re.search(r"\d|[a-z]", m.group(0))]
     # "several regional centers… over 3,000 weapons": "several" counts nothing exactly
     matches = [m for m in matches if m.group(0).lower() != "several"] or matches
@@ -100,7 +104,7 @@ def _amount(q: Question, text: str) -> str | None:
                 if stem(word) in counted:
                     tail = re.search(
                         r"^(?:\W*\w+){" + str(i + 1) + r"}", text[m.end():])
-                    return m.group(0) + (tail.group(0) if tail else "")
+                    return m.start(), m.group(0) + (tail.group(0) if tail else "")
         return None
     asked = {w.lower() for w in words(q.text)}
     found = [(m, _UNIT.match(text, m.end()) or _CURRENCY_AFTER.match(text, m.end()))
@@ -112,7 +116,7 @@ def _amount(q: Question, text: str) -> str | None:
     if not found:
         return None
     m, unit = found[0]
-    return m.group(0) + (unit.group(0) if unit else "")
+    return m.start(), m.group(0) + (unit.group(0) if unit else "")
 
 
 _ASKED_UNIT = re.compile(r"\bin\s+(?:square\s+|cubic\s+)?([a-z]+)\b", re.IGNORECASE)

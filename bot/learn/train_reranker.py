@@ -46,6 +46,7 @@ from scipy.stats import rankdata
 # Importing ``bot`` already pinned the offline variables (see index/__init__.py); torch and
 # transformers are only imported inside functions, after ``_offline`` has forced them on.
 from bot.lexical import BM25Index
+from bot.question import YEAR
 from bot.text import normalise
 from index.chunking import split_sentences
 from index.cleaning import Span
@@ -205,7 +206,7 @@ def _shape(token: str) -> str:
     """What a swap must keep: a year stays a year, a number a number, a name a name of as
     many words."""
     if _NUM.fullmatch(token):
-        return "year" if re.fullmatch(r"1\d{3}|20\d{2}", token) else "number"
+        return "year" if YEAR.fullmatch(token) else "number"
     return f"name{len(token.split())}"
 
 
