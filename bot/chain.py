@@ -15,13 +15,15 @@ from bot.answerers import Answerer, Draft
 from bot.citing import cite
 from bot.condense import condense, leans_on_answer
 from bot.contract import Answer
+from bot.more import continuation
 from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
 
 
 def build_prepare(settings: Settings, knowledge: Knowledge, retriever: HybridRetriever
                   ) -> Runnable[dict[str, Any], dict[str, Any]]:
-    """``{"question", "history", "k"}`` in; the same plus ``standalone`` and ``docs`` out."""
+    """``{"question", "history", "k"}`` in; the same plus ``standalone``, ``more`` (the
+    draft continuing the last answer, for "tell me more"; else None) and ``docs`` out."""
     entities = knowledge.entities
 
     def standalone(x: dict[str, Any]) -> str:
@@ -29,7 +31,12 @@ def build_prepare(settings: Settings, knowledge: Knowledge, retriever: HybridRet
         return condense(question, x.get("history") or [], entities, knowledge.bm25.knows,
                         knowledge.related.closest, knowledge.knows_name)
 
+    def more(x: dict[str, Any]) -> Draft | None:
+        return continuation(x["question"], x.get("history") or [], knowledge)
+
     def retrieve(x: dict[str, Any]) -> list[Document]:
+        if x["more"] is not None:
+            return []  # the continuation is drafted already: nothing to search for
         k = x.get("k") or settings.k
         docs = retriever.search(x["standalone"], k)
         answer = leans_on_answer(x["question"], x.get("history") or [])
@@ -37,6 +44,7 @@ def build_prepare(settings: Settings, knowledge: Knowledge, retriever: HybridRet
 
     return (
         RunnablePassthrough.assign(standalone=RunnableLambda(standalone, name="condense"))
+        | RunnablePassthrough.assign(more=RunnableLambda(more, name="continue"))
         | RunnablePassthrough.assign(docs=RunnableLambda(retrieve, name="retrieve"))
     )
 
@@ -59,7 +67,8 @@ def build_chain(
     """``{"question", "history"}`` in, :class:`bot.contract.Answer` out."""
 
     def answer(x: dict[str, Any]) -> Draft:
-        return answerer(x["standalone"], x["docs"])
+        more: Draft | None = x["more"]
+        return more if more is not None else answerer(x["standalone"], x["docs"])
 
     def cite_step(x: dict[str, Any]) -> Answer:
         return cite(x["draft"], knowledge)

@@ -117,7 +117,7 @@ def leans_on_answer(question: str, history: Sequence[Turn]) -> str | None:
     quotes nothing to lean on."""
     if _content(question) or social_kind(question):
         return None
-    content = _last_reply(history)
+    content = last_reply(history)
     return content if content and MARKER.search(content) else None
 
 
@@ -170,13 +170,13 @@ def _unknown_names(previous: str, history: Sequence[Turn],
     """Names the previous question asked about that the documents never mention, when
     that is why it was refused (the reply cites nothing). An answered question's unknown
     name did not matter to its answer ("this Astana Times piece"), so it is not carried."""
-    reply = _last_reply(history)
+    reply = last_reply(history)
     if mentioned is None or reply is None or MARKER.search(reply):
         return []
     return [n for n in named_phrases(previous) if not mentioned(n)]
 
 
-def _last_reply(history: Sequence[Turn]) -> str | None:
+def last_reply(history: Sequence[Turn]) -> str | None:
     """The last assistant turn, passing over replies to "thanks!" (None when the history
     does not end with one)."""
     turns = list(history)

@@ -28,6 +28,8 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 # Where an answer's quotes break: citation markers, ellipses, quotation marks and the dash
 # after a short lead ("Almaty — This was…").
+_QUOTE_MARKS = re.compile(r"[“”\"]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _QUOTE_BREAK = re.compile(r"\s*\[\d+\]\.?\s*|…|[“”\"]| — ")
 
 
@@ -153,21 +155,61 @@ class Knowledge:
     def quoted_in(self, message: str, limit: int = 3) -> list[Document]:
         """Passages whose words ``message`` quotes (an earlier answer's citations, as the
         reader saw them), in the order it quotes them: what a bare follow-up ("how many?",
-        "why?") is asking about. Only verbatim stretches of 30 characters or more count, so
-        the answer's own framing and leads never match by chance."""
+        "why?") is asking about."""
         found: list[Document] = []
-        for fragment in _QUOTE_BREAK.split(message):
-            fragment = fragment.strip()
-            if len(fragment) < 30:
-                continue
-            for source, record in self.records.items():
-                at = record.text.find(fragment)
-                doc = self.passage_at(source, at) if at >= 0 else None
-                if doc is not None and doc.id not in {d.id for d in found}:
-                    found.append(doc)
-            if len(found) >= limit:
-                break
-        return found[:limit]
+        for source, start, _ in self.quoted_spans(message):
+            doc = self.passage_at(source, start)
+            if doc is not None and doc.id not in {d.id for d in found}:
+                found.append(doc)
+                if len(found) == limit:
+                    break
+        return found
+
+    def quoted_spans(self, message: str, loose: bool = False) -> list[tuple[str, int, int]]:
+        """Where ``message`` quotes the documents, as (source, start, end) in the order it
+        quotes them. Only verbatim stretches of 30 characters or more count, so an answer's
+        own framing and leads never match by chance.
+
+        ``loose`` also finds a quote that runs on into the next one or into the answer
+        (its sentences are looked for one by one) and one an answer shows without the
+        source's quotation marks: where exactly the last answer ended, for "tell me more".
+        (Follow-ups lean on the strict matches: finding more passages there moved answers
+        both ways on the development sets.)"""
+        spans: list[tuple[str, int, int]] = []
+        for piece in _QUOTE_BREAK.split(message):
+            found = self._find(piece, loose)
+            if loose and not found:
+                found = [s for part in _SENTENCE_END.split(piece) for s in self._find(part, True)]
+            spans += [span for span in found if span not in spans]
+        return spans
+
+    def _find(self, fragment: str, loose: bool = False) -> list[tuple[str, int, int]]:
+        """Where the documents hold ``fragment`` (30 characters or more) verbatim, or
+        (``loose``) but for the quotation marks an answer leaves out ("…affected, said
+        Tokayev" quotes "…affected,” said Tokayev")."""
+        fragment = fragment.strip()
+        if len(fragment) < 30:
+            return []
+        hits = ((source, record.text.find(fragment)) for source, record in self.records.items())
+        found = [(source, at, at + len(fragment)) for source, at in hits if at >= 0]
+        if found or not loose:
+            return found
+        bare = _QUOTE_MARKS.sub("", fragment)
+        for source, (text, where) in self._unquoted.items():
+            at = text.find(bare)
+            if at >= 0:
+                found.append((source, where[at], where[at + len(bare) - 1] + 1))
+        return found
+
+    @cached_property
+    def _unquoted(self) -> dict[str, tuple[str, list[int]]]:
+        """Each source's text without quotation marks, and where each character left
+        came from (built on first use)."""
+        out: dict[str, tuple[str, list[int]]] = {}
+        for source, record in self.records.items():
+            where = [i for i, ch in enumerate(record.text) if not _QUOTE_MARKS.match(ch)]
+            out[source] = ("".join(record.text[i] for i in where), where)
+        return out
 
     def document(self, index: int) -> Document:
         """Passage ``index`` as a LangChain document carrying its metadata."""

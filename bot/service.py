@@ -202,7 +202,9 @@ class QantarBot:
         answerer = self.answerer
         draft: Draft | None = None
         written = False
-        for item in answerer.stream(x["standalone"], x["docs"]):
+        stream = answerer.stream(x["standalone"], x["docs"]) if x["more"] is None \
+            else iter([x["more"]])
+        for item in stream:
             if isinstance(item, Draft):
                 draft = item
             else:

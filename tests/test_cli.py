@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,18 @@ def test_chat_follow_up_to_a_refusal_stays_refused(real_data_dir: Path, real_bot
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("(not found;") == 4, done.stdout
     assert "two weeks" not in done.stdout
+
+
+def test_chat_tell_me_more_reads_on(real_data_dir: Path, real_bot: object) -> None:
+    """"Tell me more" after the weapons answer quotes what the article says next, and
+    "go on" further still: never the same passage again."""
+    done = run("chat", data_dir=real_data_dir,
+               stdin="How many weapons were seized?\nTell me more\ngo on\n\n")
+    assert done.returncode == 0, done.stderr
+    starts = [int(m) for m in re.findall(r"^  \[1\] .*? @(\d+)-\d+: ", done.stdout, re.M)]
+    assert len(starts) == 3 and starts == sorted(set(starts)), done.stdout
+    assert done.stdout.count("(answered;") == 3, done.stdout
+    assert "verge of plunging into chaos" in done.stdout.split("> ")[2]
 
 
 @pytest.mark.parametrize("question", ["", "   "])

@@ -318,9 +318,15 @@ def ranked_sentences(cands: list[Candidate], limit: int = 6
 def display(cand: Candidate) -> str:
     """A quote as answer text: balanced quotation marks, capital start, final stop; a
     clause cut out of a longer sentence is marked with ellipses."""
-    text = _plain(cand.text.strip().rstrip(",;:–— "))
-    head = "…" if cand.start > cand.sentence[0] else ""
-    tail = "…" if cand.end < cand.sentence[1] else ""
+    return display_text(cand.text, cand.start > cand.sentence[0], cand.end < cand.sentence[1])
+
+
+def display_text(quote: str, cut_head: bool = False, cut_tail: bool = False) -> str:
+    """Exact words of a source as answer text (see :func:`display`); ``cut_head`` and
+    ``cut_tail`` say the quote starts or ends inside its sentence."""
+    text = _plain(quote.strip().rstrip(",;:–— "))
+    head = "…" if cut_head else ""
+    tail = "…" if cut_tail else ""
     for open_q, close_q in (("“", "”"), ('"', '"')):
         if text.count(open_q) + text.count(close_q) == 1 or (
             open_q != close_q and text.count(open_q) != text.count(close_q)
@@ -349,7 +355,7 @@ def _script_name(script: str) -> str:
     return script if len(script) <= 3 else script.title()
 
 
-def _cited(sentence: str, n: int) -> str:
+def cited(sentence: str, n: int) -> str:
     """Template citing quote ``n`` before the sentence's final punctuation."""
     body = literal(sentence)
     marker = " {" + str(n) + "}"
@@ -431,7 +437,7 @@ class ExtractiveAnswerer:
         chosen = self.choose(cands)
         if q.kind in (Kind.PERSON, Kind.NAME) and outcome == "answered":
             chosen += self.speaker(chosen)
-        parts = [_cited(display(c), i) for i, c in enumerate(chosen)]
+        parts = [cited(display(c), i) for i, c in enumerate(chosen)]
         quotes = [Quote(c.doc, str(c.doc.metadata["source"]), c.start, c.end,
                         round(c.score, 4)) for c in chosen]
         if outcome == "closest":
