@@ -63,6 +63,8 @@ EXAMPLES = [
     "What course was set after the 2019 election?",
     "Who was behind the conspiracy?",
 ]
+#: What the "Tell me more" button sends: the bot reads on after the last answer's passage.
+MORE = "Tell me more"
 #: Pause between streamed words in the chat UI, so the answer visibly grows.
 STREAM_DELAY = 0.02
 
@@ -188,6 +190,12 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
                            "content": answer_message(answer, turn_no, question)})
         yield "", chat_value, turns, article_html(bot.knowledge.records, turns)
 
+    def tell_more(chat_value: list[dict[str, Any]], turns: list[Turn]
+                  ) -> Iterator[tuple[Any, ...]]:
+        # a typed question stays in the box: the button only reads on
+        for update in respond(MORE, chat_value, turns):
+            yield (gr.skip(), *update[1:])
+
     def on_vote(turns: list[Turn], data: gr.LikeData) -> None:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         turn_no = int(index) // 2
@@ -231,6 +239,8 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="qantar-send")
                 with gr.Row():
+                    more = gr.Button(MORE, variant="secondary", elem_id="qantar-more",
+                                     size="sm")
                     clear = gr.Button("New conversation", variant="secondary",
                                       elem_id="qantar-new", size="sm")
                 gr.Examples(EXAMPLES, inputs=[question_box], label="Example questions")
@@ -245,6 +255,8 @@ def create_app(settings: Settings | None = None, bot: QantarBot | None = None) -
         for trigger in (question_box.submit, send.click):
             trigger(respond, [question_box, chatbot, turns_state], outputs,
                     api_visibility="private", show_progress="minimal")
+        more.click(tell_more, [chatbot, turns_state], outputs, api_visibility="private",
+                   show_progress="minimal")
         chatbot.like(on_vote, [turns_state], None, api_visibility="private")
         clear.click(new_conversation, None, [chatbot, turns_state, question_box, article],
                     api_visibility="private")

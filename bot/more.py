@@ -4,8 +4,9 @@ A reader who asks "tell me more", "go on" or "what else?" after an answer wants 
 to continue, not the same quote again (a bare follow-up leans on the last answer, and the
 answerer quoted it once more). The next sentences of the same source are quoted, with
 their exact offsets, so asking again keeps reading on; at the end of a document the
-sentences just before the quote are given instead. Nothing is continued after a refusal:
-there is no passage to continue from, and the question goes down the usual path.
+sentences just before the quote are given instead. With nothing quoted yet (a first
+message, or after a refusal) the reply says so and what to ask, rather than searching for
+"go on" and quoting whatever comes closest.
 """
 
 from __future__ import annotations
@@ -50,15 +51,15 @@ def wants_more(question: str) -> bool:
 def continuation(question: str, history: Sequence[Turn], knowledge: Knowledge
                  ) -> Draft | None:
     """The sentences after (or, at the end of a document, before) the first passage the
-    last answer quoted, as a draft; None when ``question`` does not ask to continue or the
-    last answer quoted nothing."""
+    last answer quoted, as a draft (a reply saying what to ask when it quoted nothing);
+    None when ``question`` does not ask to continue."""
     if not wants_more(question):
         return None
+    what = "article" if len(knowledge.records) == 1 else "document"
     spans = knowledge.quoted_spans(last_reply(history) or "", loose=True)
     if not spans:
-        return None
+        return _nothing(render("more_first", what=what))
     source, start, end = spans[0]
-    what = "article" if len(knowledge.records) == 1 else "document"
     unread = [(a, b) for a, b in sorted(set(knowledge.sentences_of(source)))
               if not any(a < e and s < b for src, s, e in spans if src == source)]
     text = knowledge.records[source].text
@@ -68,8 +69,12 @@ def continuation(question: str, history: Sequence[Turn], knowledge: Knowledge
     before = _take(text, [s for s in unread if s[1] <= start][::-1])
     if before:
         return _draft(knowledge, source, before, render("more_before", what=what))
-    return Draft(literal(render("no_more", what=what)), False, [], {"more": True},
-                 "not_found", 1.0)
+    return _nothing(render("no_more", what=what))
+
+
+def _nothing(text: str) -> Draft:
+    """A reply quoting nothing: there is nothing (more) to read."""
+    return Draft(literal(text), False, [], {"more": True}, "not_found", 1.0)
 
 
 def _take(text: str, sentences: list[tuple[int, int]]) -> tuple[int, int] | None:

@@ -212,6 +212,42 @@ def test_chat_citation_article_feedback_and_xss(tab: Tab, app_server: AppServer)
     tab.assert_clean()
 
 
+def test_tell_me_more_button_reads_on(tab: Tab, app_server: AppServer) -> None:
+    """The "Tell me more" button continues the conversation from the passage the last
+    answer quoted: the next answer cites the text right after it, highlighted in the panel,
+    and a question being typed stays in the box."""
+    page = tab.page
+    page.goto(app_server.url + "/")
+    page.locator("#qantar-question textarea").wait_for()
+    bots = page.locator('#qantar-chat [data-testid="bot"]')
+    first = rendered_answer(page, "How many weapons were seized?", "grenade launchers")
+    assert first.status == "answered"
+    first.message.locator(".qantar-sources").wait_for()
+    spans = [list(map(int, re.findall(r"(\d+)–(\d+)", where)[0])) for where in
+             first.message.locator(".qantar-where").all_inner_texts()]
+    page.locator("#qantar-question textarea").fill("half-typed question")
+    page.locator("#qantar-more").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#qantar-chat [data-testid=\"bot\"]').length === 2")
+    second = bots.nth(1)
+    second.locator(".qantar-sources").wait_for()
+    assert page.locator('#qantar-chat [data-testid="user"]').last.inner_text().strip() \
+        == "Tell me more"
+    assert "Next, the article says:" in second.inner_text()
+    where = second.locator(".qantar-where").first.inner_text()
+    start, end = map(int, re.findall(r"(\d+)–(\d+)", where)[0])
+    assert start >= spans[0][1], (spans, start)
+    record = next(iter(app_server.bot.knowledge.records.values()))
+    quoted = " ".join(record.text[start:end].split())  # two paragraphs: shown as one line
+    assert " ".join(second.locator("li.qantar-source q").first.inner_text().split()) == quoted
+    article = page.locator("#qantar-article .qantar-scroll")
+    marked = " ".join(article.locator("mark.qantar-latest").all_inner_texts())
+    assert quoted[:60] in " ".join(marked.split())
+    assert page.locator("#qantar-question textarea").input_value() == "half-typed question"
+    page.screenshot(path=str(ARTIFACTS / "app-tell-me-more.png"))
+    tab.assert_clean()
+
+
 @dataclass
 class Rendered:
     """How the page showed one answer: its status (from the badge class) and badge text."""

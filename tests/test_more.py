@@ -68,11 +68,15 @@ def test_at_the_end_of_a_document_the_sentences_before_are_quoted(knowledge: Any
     assert draft.template.startswith("Just before that, the article says:")
 
 
-def test_nothing_is_continued_after_a_refusal(knowledge: Any) -> None:
+def test_with_nothing_quoted_yet_the_reply_says_what_to_ask(knowledge: Any) -> None:
+    """After a refusal or as a first message there is no passage to read on from: the
+    reply says so and quotes nothing (searching for "go on" would quote any passage)."""
     refused = [{"role": "user", "content": "Who is the mayor of Riverside?"},
                {"role": "assistant", "content": "The article does not say."}]
-    assert continuation("tell me more", refused, knowledge) is None
-    assert continuation("tell me more", [], knowledge) is None
+    for history in (refused, []):
+        draft = continuation("go on", history, knowledge)
+        assert draft is not None and not draft.found and draft.status == "not_found"
+        assert draft.quotes == [] and "ask a question about the" in draft.template
 
 
 def test_a_quote_running_into_the_answer_is_still_found(knowledge: Any) -> None:
