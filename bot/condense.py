@@ -40,6 +40,10 @@ _ENTITY = {"it", "its", "they", "them", "their"}
 # Words that only say what kind of answer is wanted ("how many were recovered?" names
 # nothing it counts, so it leans on the previous turn).
 _ASKING = {"many", "much", "long", "often", "far", "total", "exactly", "number"}
+# The verb a question asks about, right after its question word ("What caused the protests?",
+# "Who opposed it?"): what the previous question asked, not what it was about, so a
+# follow-up with a verb of its own ("When did they start?") does not carry it.
+_WH_VERB = re.compile(r"\s*(?:what|who|which)\s+([a-z]+ed)\b", re.IGNORECASE)
 # A name after the first word: "Tokayev", or an acronym ("What was the role of NATO?").
 _NAMED = re.compile(r"(?<!^)\b[A-Z](?:[a-z]|[A-Z]+\b)")
 _NOT_NAMES = {"The", "This", "That", "It", "In", "I", "He", "She", "They", "We", "A", "An",
@@ -193,10 +197,14 @@ def _carried(previous: str, rewritten: str, known: Callable[[str], bool] | None,
              skip: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Subject words of the previous question to carry: those the documents use, or in
     place of one they never use, their word closest in meaning (when there is one).
-    Words of ``skip`` (names carried whole) are left out."""
+    Words of ``skip`` (names carried whole) are left out, and so is the verb it asked
+    about when ``rewritten`` asks its own ("why?" after "Who opposed it?" keeps it)."""
     carried = []
+    own = [w for w in words(rewritten)
+           if w not in STOPWORDS and w not in _ASKING and w not in ("like", "else")]
+    asked_verb = _WH_VERB.match(previous) if own else None
     for w in _content(previous):
-        if w in skip:
+        if w in skip or (asked_verb and w == asked_verb.group(1).lower()):
             continue
         if known is not None and not known(stem(w)):
             w = (closest(w) or "") if closest else ""

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.answerers.base import Draft, Quote
-from bot.answerers.extractive import COMMON_ABSENT, Scorer, SentenceVectors
+from bot.answerers.extractive import COMMON_ABSENT, Scorer, SentenceVectors, after_dateline
 from bot.chain import leaned_first
 from bot.citing import cite
 from bot.condense import Entities, condense, is_follow_up, leans_on_answer
@@ -113,6 +113,39 @@ def test_condense_resolves_people_places_and_vague_references() -> None:
     known = {"interview", "remark"}.__contains__
     assert condense("Which paper was it with?", history, entities, known) == (
         "Which paper was it with? (interview remarks)")
+
+
+def test_a_ledes_quote_starts_after_its_dateline() -> None:
+    """ "ASTANA – President Tokayev revealed…": the dateline says where the piece was filed;
+    quoting it would answer "Was he in Astana?" from it. Other sentences are untouched."""
+    from index.cleaning import analyse
+
+    text = "A title\n\nASTANA – President Tokayev revealed his views. He spoke.\n"
+    meta = analyse(text)
+    assert meta.dateline == "ASTANA" and meta.dateline_span is not None
+    fields = {"dateline_start": meta.dateline_span.start, "dateline_end": meta.dateline_span.end}
+    lede = text.index("ASTANA")
+    assert text[after_dateline(text, fields, lede):].startswith("President Tokayev revealed")
+    assert after_dateline(text, fields, text.index("He spoke")) == text.index("He spoke")
+    assert after_dateline(text, {}, lede) == lede
+
+
+def test_the_verb_a_previous_question_asked_about_is_not_carried_past_a_new_one() -> None:
+    """ "What caused the protests?" then "When did they start?" asks when the protests
+    started, not about causes; "why?" names no verb of its own and keeps it."""
+    entities = Entities(people=(), places=())
+
+    def follow(first: str, second: str) -> str:
+        history = [{"role": "user", "content": first},
+                   {"role": "assistant", "content": "Prices rose [1]."}]
+        return condense(second, history, entities)
+
+    assert follow("What caused the protests?", "When did they start?") == (
+        "When did they start? (protests)")
+    assert follow("What caused the protests?", "why?") == "why? (caused protests)"
+    assert follow("What caused the protests?", "like what?") == "like what? (caused protests)"
+    assert follow("What weapons were seized?", "When did they start?") == (
+        "When did they start? (weapons seized)")
 
 
 def test_a_carried_word_the_documents_lack_gives_way_to_their_closest_word() -> None:

@@ -88,6 +88,20 @@ def spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
                 yield start + cuts[i], start + cuts[i] + len(piece)
 
 
+_DATELINE_DASH = re.compile(r"\s*[–—-]\s*")
+
+
+def after_dateline(text: str, meta: dict[str, Any], start: int) -> int:
+    """Where a news lede's sentence starts past its dateline ("ASTANA – President…"):
+    the dateline says where the piece was filed, not where its events happened, so it
+    must not match "Was he in Astana?" (questions about the dateline itself are answered
+    from the document's metadata)."""
+    if meta.get("dateline_start") != start:
+        return start
+    dash = _DATELINE_DASH.match(text, int(meta["dateline_end"]))
+    return dash.end() if dash and dash.group().strip() else start
+
+
 class SentenceVectors:
     """Embeddings of candidate texts, computed once and kept (they repeat across questions)."""
 
@@ -195,6 +209,7 @@ class Scorer:
             if record is None:
                 continue
             for s, e in json.loads(str(doc.metadata["sentences"])):
+                s = after_dateline(record.text, record.meta, s)
                 cands += [Candidate(doc, a, b, record.text[a:b], rank, sentence=(s, e))
                           for a, b in spans(record.text, s, e)]
         if not cands:
