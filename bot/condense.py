@@ -159,7 +159,7 @@ def condense(question: str, history: Sequence[Turn], entities: Entities,
     if place:
         rewritten = re.sub(r"\bthere\b", f"in {place}", rewritten, flags=re.IGNORECASE)
     asked = words(question)
-    lean = len(_content(rewritten)) <= 1
+    lean = len(_content(question)) <= 1  # the pronoun it replaced named nothing new
     carried = [n for n in unknown if n not in rewritten] if lean or _ENTITY & set(asked) else []
     kept = {w for n in unknown if n in carried or n in rewritten for w in words(n)}
     extra = carried + _carried(previous, rewritten, known, closest, kept)

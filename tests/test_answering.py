@@ -115,6 +115,19 @@ def test_condense_resolves_people_places_and_vague_references() -> None:
         "Which paper was it with? (interview remarks)")
 
 
+def test_a_follow_up_whose_pronoun_was_its_only_name_carries_the_previous_subject() -> None:
+    """ "Who advised him to leave?" then "Did he agree?": "he" becomes "Tokayev", but the
+    question still names nothing of its own beyond "agree", so it carries what the previous
+    question was about; one that names its subject does not."""
+    entities = Entities(people=("Tokayev",), places=())
+    history = [{"role": "user", "content": "Who advised him to leave?"},
+               {"role": "assistant", "content": "Tokayev was advised to leave [1]."}]
+    # "advised" is the verb the previous question asked about (see the verb test below)
+    assert condense("Did he agree?", history, entities) == "Did Tokayev agree? (leave)"
+    assert condense("Did he agree to resign?", history, entities) == (
+        "Did Tokayev agree to resign?")
+
+
 def test_a_ledes_quote_starts_after_its_dateline() -> None:
     """ "ASTANA – President Tokayev revealed…": the dateline says where the piece was filed;
     quoting it would answer "Was he in Astana?" from it. Other sentences are untouched."""
