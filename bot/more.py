@@ -4,7 +4,8 @@ A reader who asks "tell me more", "go on" or "what else?" after an answer wants 
 to continue, not the same quote again (a bare follow-up leans on the last answer, and the
 answerer quoted it once more). The next sentences of the same source are quoted, with
 their exact offsets, so asking again keeps reading on; at the end of a document the
-sentences just before the quote are given instead. With nothing quoted yet (a first
+sentences just before the quote are given instead, and reading on that reaches the end
+says so (going back would repeat what was just read). With nothing quoted yet (a first
 message, or after a refusal) the reply says so and what to ask, rather than searching for
 "go on" and quoting whatever comes closest.
 """
@@ -56,7 +57,8 @@ def continuation(question: str, history: Sequence[Turn], knowledge: Knowledge
     if not wants_more(question):
         return None
     what = "article" if len(knowledge.records) == 1 else "document"
-    spans = knowledge.quoted_spans(last_reply(history) or "", loose=True)
+    reply = last_reply(history) or ""
+    spans = knowledge.quoted_spans(reply, loose=True)
     if not spans:
         return _nothing(render("more_first", what=what))
     source, start, end = spans[0]
@@ -66,10 +68,17 @@ def continuation(question: str, history: Sequence[Turn], knowledge: Knowledge
     after = _take(text, [s for s in unread if s[0] >= end])
     if after:
         return _draft(knowledge, source, after, render("more_after", what=what))
+    if _read_on(reply, what):  # reading on reached the end: going back would repeat it
+        return _nothing(render("more_end", what=what))
     before = _take(text, [s for s in unread if s[1] <= start][::-1])
     if before:
         return _draft(knowledge, source, before, render("more_before", what=what))
     return _nothing(render("no_more", what=what))
+
+
+def _read_on(reply: str, what: str) -> bool:
+    """Whether ``reply`` was itself a continuation (it holds one of their intros)."""
+    return any(render(name, what=what) in reply for name in ("more_after", "more_before"))
 
 
 def _nothing(text: str) -> Draft:

@@ -24,6 +24,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "more_before": frozenset({"what"}),
     "no_more": frozenset({"what"}),
     "more_first": frozenset({"what"}),
+    "more_end": frozenset({"what"}),
     "other_script": frozenset({"script", "what", "scripts"}),
     "social_thanks": frozenset({"what"}),
     "social_greeting": frozenset({"what"}),

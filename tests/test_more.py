@@ -68,6 +68,24 @@ def test_at_the_end_of_a_document_the_sentences_before_are_quoted(knowledge: Any
     assert draft.template.startswith("Just before that, the article says:")
 
 
+def test_reading_on_to_the_end_says_so_instead_of_going_back(knowledge: Any) -> None:
+    """ "go on" after a continuation that reached the end would otherwise quote the
+    sentences before it: what the reader has just read."""
+    source, _ = next(iter(knowledge.records.items()))
+    sentences = sorted(set(knowledge.sentences_of(source)))
+    history = _reply_quoting(knowledge, source, sentences[-2])
+    draft = continuation("tell me more", history, knowledge)
+    assert draft is not None and draft.quotes[0].end == sentences[-1][1]
+    text = knowledge.records[source].text[draft.quotes[0].start:draft.quotes[0].end]
+    reply = Answer(answer=draft.template.replace("{0}", "[1]"), found=True, status="answered",
+                   confidence=1.0, citations=[])
+    history += [{"role": "user", "content": "tell me more"},
+                {"role": "assistant", "content": f"{text} {reply.answer}"}]
+    end = continuation("go on", history, knowledge)
+    assert end is not None and not end.found and end.quotes == []
+    assert end.template.startswith("That is where the article ends")
+
+
 def test_with_nothing_quoted_yet_the_reply_says_what_to_ask(knowledge: Any) -> None:
     """After a refusal or as a first message there is no passage to read on from: the
     reply says so and quotes nothing (searching for "go on" would quote any passage)."""
