@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.question import CARRIED
 from bot.short import full_name
@@ -100,6 +100,7 @@ def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
     if (subject or _GIST_Q.search(question)) and knowledge.metas:
         first = min(knowledge.metas, key=lambda m: int(m["start"]))
         start, end = json.loads(str(first["sentences"]))[0]
+        start = after_dateline(record.text, meta, start)
         lede = record.text[start:end]
         person = main_person(record.text, knowledge.entities.people) if subject else None
         named = full_name(lede, person) if person else None
@@ -107,6 +108,20 @@ def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
             return cited("subject", start, end, person=named, lede=lede)
         return cited("gist", start, end, lede=lede)
     return None
+
+
+_DATELINE_DASH = re.compile(r"\s*[–—-]\s*")
+
+
+def after_dateline(text: str, meta: dict[str, Any], start: int) -> int:
+    """Where a news lede's sentence starts past its dateline ("ASTANA – President…"):
+    the dateline says where the piece was filed, not where its events happened, so it
+    must not match "Was he in Astana?" (questions about the dateline itself are answered
+    above, from the document's metadata)."""
+    if meta.get("dateline_start") != start:
+        return start
+    dash = _DATELINE_DASH.match(text, int(meta["dateline_end"]))
+    return dash.end() if dash and dash.group().strip() else start
 
 
 def main_person(text: str, people: tuple[str, ...]) -> str | None:

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from bot.answerers.base import Draft, Quote
-from bot.answerers.extractive import COMMON_ABSENT, Scorer, SentenceVectors, after_dateline
+from bot.answerers.extractive import COMMON_ABSENT, Scorer, SentenceVectors
 from bot.chain import leaned_first
 from bot.citing import cite
 from bot.condense import Entities, condense, is_follow_up, leans_on_answer
 from bot.contract import Answer, Citation
+from bot.metadata import after_dateline
 from bot.prompts import PromptError, variables
 from bot.question import Kind, Question, clean_question, focus_question, named_phrases
 from bot.retrieval import _respelt

@@ -25,6 +25,7 @@ from langchain_core.documents import Document
 from bot.answerers.base import Draft, Quote, literal
 from bot.confidence import Calibration, candidate_signals, judged_signals
 from bot.contract import Status
+from bot.metadata import after_dateline
 from bot.prompts import render
 from bot.question import Kind, Question, has_value, named_phrases, social_kind
 from bot.retrieval import Knowledge
@@ -86,20 +87,6 @@ def spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
                 break
             if len(piece) >= _MIN_QUOTE:
                 yield start + cuts[i], start + cuts[i] + len(piece)
-
-
-_DATELINE_DASH = re.compile(r"\s*[–—-]\s*")
-
-
-def after_dateline(text: str, meta: dict[str, Any], start: int) -> int:
-    """Where a news lede's sentence starts past its dateline ("ASTANA – President…"):
-    the dateline says where the piece was filed, not where its events happened, so it
-    must not match "Was he in Astana?" (questions about the dateline itself are answered
-    from the document's metadata)."""
-    if meta.get("dateline_start") != start:
-        return start
-    dash = _DATELINE_DASH.match(text, int(meta["dateline_end"]))
-    return dash.end() if dash and dash.group().strip() else start
 
 
 class SentenceVectors:
