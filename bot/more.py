@@ -7,7 +7,8 @@ their exact offsets, so asking again keeps reading on; at the end of a document 
 sentences just before the quote are given instead, and reading on that reaches the end
 says so (going back would repeat what was just read). With nothing quoted yet (a first
 message, or after a refusal) the reply says so and what to ask, rather than searching for
-"go on" and quoting whatever comes closest.
+"go on" and quoting whatever comes closest. "Where does it say that?", "source?" or "repeat
+that" quote the last answer's passages again, in the document's own words.
 """
 
 from __future__ import annotations
@@ -36,7 +37,21 @@ _CORE = (
     rf"|what\s+(?:happened|happens|comes|came)\s+(?:next|after\s+that|then))"
 )
 _MORE = re.compile(rf"{_FILLER}{_CORE}(?:\s+please)?", re.IGNORECASE)
+_DOC = r"(?:it|the\s+(?:article|text|story|document|piece))"
+_WHICH = r"(?:where|which\s+(?:part|paragraph|passage|sentence|line)|what\s+part)"
+_SOURCE = re.compile(
+    rf"{_FILLER}(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
+    rf"(?:{_WHICH}(?:\s+of\s+{_DOC})?\s+(?:does|did)\s+{_DOC}\s+(?:say|mention|state)"
+    rf"(?:\s+(?:that|this|so|it))?"
+    rf"|{_WHICH}(?:\s+of\s+{_DOC})?\s+says\s+(?:that|this|so|it)"
+    rf"|(?:what(?:'s|\s+is)\s+)?(?:your|the)\s+source|source|sources"
+    rf"|(?:show|give)\s+me\s+(?:the\s+)?(?:source|quote|passage|exact\s+words)"
+    rf"|(?:quote|cite)\s+(?:it|that|this|the\s+source|your\s+source)"
+    rf"|(?:repeat|say)\s+(?:that|it)(?:\s+again)?|repeat|come\s+again"
+    rf"|how\s+do\s+you\s+know(?:\s+that)?)(?:\s+please)?",
+    re.IGNORECASE)
 _PUNCT = re.compile(r"[^\w\s']+")
+_QUOTE_GAP = re.compile(r"[\s“”\"’',]+")
 _MAX_CHARS = 300
 """Sentences are added while the continuation stays under this many characters (one
 always is): about what one answer quotes."""
@@ -45,8 +60,19 @@ always is): about what one answer quotes."""
 def wants_more(question: str) -> bool:
     """Whether the message only asks to continue ("Tell me more!", "ok, go on", "what
     else does the article say?"); "tell me more about the damage" asks a question."""
+    return _only(_MORE, question)
+
+
+def wants_source(question: str) -> bool:
+    """Whether the message only asks to see the last answer's words in the document again
+    ("where does it say that?", "source?", "repeat that"). "Where did he say that?" asks
+    about the world (an interview, an address), so it is not one."""
+    return _only(_SOURCE, question)
+
+
+def _only(pattern: re.Pattern[str], question: str) -> bool:
     text = " ".join(_PUNCT.sub(" ", question).split())
-    return bool(text) and _MORE.fullmatch(text) is not None
+    return bool(text) and pattern.fullmatch(text) is not None
 
 
 def continuation(question: str, history: Sequence[Turn], knowledge: Knowledge
@@ -54,11 +80,14 @@ def continuation(question: str, history: Sequence[Turn], knowledge: Knowledge
     """The sentences after (or, at the end of a document, before) the first passage the
     last answer quoted, as a draft (a reply saying what to ask when it quoted nothing);
     None when ``question`` does not ask to continue."""
-    if not wants_more(question):
+    source_asked = wants_source(question)
+    if not source_asked and not wants_more(question):
         return None
     what = "article" if len(knowledge.records) == 1 else "document"
     reply = last_reply(history) or ""
     spans = knowledge.quoted_spans(reply, loose=True)
+    if source_asked:
+        return _shown_again(knowledge, spans[:3], what)
     if not spans:
         return _nothing(render("more_first", what=what))
     source, start, end = spans[0]
@@ -101,11 +130,53 @@ def _take(text: str, sentences: list[tuple[int, int]]) -> tuple[int, int] | None
     return a, b
 
 
+def _shown_again(knowledge: Knowledge, spans: list[tuple[str, int, int]], what: str) -> Draft:
+    """The passages the last answer quoted, quoted again (an LLM's answer paraphrases
+    them; a reader asking "where does it say that?" wants the document's own words)."""
+    if not spans:
+        return _nothing(render("source_none", what=what))
+    merged = [_to_stop(knowledge, span) for span in _merged(knowledge, spans)[:3]]
+    return _quoted(knowledge, [(src, (a, b)) for src, a, b in merged],
+                   render("source_again", what=what))
+
+
+def _to_stop(knowledge: Knowledge, span: tuple[str, int, int]) -> tuple[str, int, int]:
+    """``span`` with the sentence's final stop, which an answer's citation marker took
+    the place of ("…grenade launchers [1].")."""
+    src, a, b = span
+    text = knowledge.records[src].text
+    return (src, a, b + 1) if b < len(text) and text[b] in ".!?" else span
+
+
+def _merged(knowledge: Knowledge, spans: list[tuple[str, int, int]]
+            ) -> list[tuple[str, int, int]]:
+    """``spans`` with the pieces of one quote joined (an answer's quote is found in parts
+    where it dropped the source's quotation marks), in the order they were first quoted."""
+    out: list[tuple[str, int, int]] = []
+    for src, a, b in spans:
+        text = knowledge.records[src].text
+        for i, (s2, a2, b2) in enumerate(out):
+            lo, hi = (b2, a) if a >= b2 else (b, a2) if a2 >= b else (a, a)
+            if s2 == src and not _QUOTE_GAP.sub("", text[lo:hi]):
+                out[i] = (src, min(a, a2), max(b, b2))
+                break
+        else:
+            out.append((src, a, b))
+    return out
+
+
 def _draft(knowledge: Knowledge, source: str, span: tuple[int, int], intro: str) -> Draft:
     """``intro``, then the span quoted and cited."""
+    return _quoted(knowledge, [(source, span)], intro)
+
+
+def _quoted(knowledge: Knowledge, spans: list[tuple[str, tuple[int, int]]], intro: str
+            ) -> Draft:
+    """``intro``, then each span quoted and cited in turn."""
     from bot.answerers.extractive import cited, display_text
 
-    a, b = span
-    quote = Quote(knowledge.passage_at(source, a), source, a, b, 1.0)
-    body = cited(display_text(knowledge.records[source].text[a:b]), 0)
-    return Draft(f"{literal(intro)} {body}", True, [quote], {"more": True}, "answered", 1.0)
+    quotes = [Quote(knowledge.passage_at(src, a), src, a, b, 1.0) for src, (a, b) in spans]
+    body = [cited(display_text(knowledge.records[src].text[a:b]), i)
+            for i, (src, (a, b)) in enumerate(spans)]
+    return Draft(" ".join([literal(intro), *body]), True, quotes, {"more": True}, "answered",
+                 1.0)

@@ -25,6 +25,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "no_more": frozenset({"what"}),
     "more_first": frozenset({"what"}),
     "more_end": frozenset({"what"}),
+    "source_again": frozenset({"what"}),
+    "source_none": frozenset({"what"}),
     "other_script": frozenset({"script", "what", "scripts"}),
     "social_thanks": frozenset({"what"}),
     "social_greeting": frozenset({"what"}),

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.contract import Answer
-from bot.more import continuation, wants_more
+from bot.more import continuation, wants_more, wants_source
 from bot.service import QantarBot
 from bot.settings import Settings
 
@@ -138,3 +138,40 @@ def test_an_answer_shown_without_the_sources_quotation_marks_is_found(knowledge:
     spans = knowledge.quoted_spans(f"Over 3,000 — {shown} [1].", loose=True)
     assert spans and spans[0][0] == source and a <= spans[0][1] and spans[0][2] <= b
     assert spans[0][2] - spans[0][1] >= len(shown) - 5
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("where does it say that?", True), ("Where does the article say so?", True),
+    ("source?", True), ("What's your source?", True), ("repeat that", True),
+    ("Can you say that again please", True), ("how do you know?", True),
+    ("which paragraph says that?", True), ("show me the passage", True),
+    ("Where did he say that?", False), ("where did the protests start?", False),
+    ("What is the source of the unrest?", False), ("tell me more", False),
+])
+def test_requests_for_the_source_are_recognised(message: str, expected: bool) -> None:
+    assert wants_source(message) is expected
+
+
+def test_where_does_it_say_that_quotes_the_last_answers_passages_again(
+        fake_bot: QantarBot) -> None:
+    """The same spans the answer cited, each once (a quote found in pieces is joined),
+    with exact offsets; after a refusal there is nothing to show."""
+    first = fake_bot.ask("How many weapons were seized?")
+    assert first.found and first.citations
+    history = [{"role": "user", "content": "How many weapons were seized?"},
+               {"role": "assistant", "content": first.remembered()}]
+    again = fake_bot.ask("where does it say that?", history)
+    assert again.found and again.is_consistent()
+    assert again.answer.startswith("The article says it here:") or \
+        again.answer.startswith("The document says it here:")
+    assert [(c.source, c.start, c.end) for c in again.citations] == \
+        [(c.source, c.start, c.end) for c in first.citations]
+    # an API client that keeps only the answer text gets the same passages
+    bare = [history[0], {"role": "assistant", "content": first.answer}]
+    shown = fake_bot.ask("source?", bare)
+    assert [(c.start, c.end) for c in shown.citations] == \
+        [(c.start, c.end) for c in first.citations]
+    refused = [{"role": "user", "content": "Who is the mayor of Riverside?"},
+               {"role": "assistant", "content": "The article does not say."}]
+    none = fake_bot.ask("source?", refused)
+    assert not none.found and none.citations == [] and none.status == "not_found"
