@@ -78,8 +78,8 @@ def _only(pattern: re.Pattern[str], question: str) -> bool:
 def continuation(question: str, history: Sequence[Turn], knowledge: Knowledge
                  ) -> Draft | None:
     """The sentences after (or, at the end of a document, before) the first passage the
-    last answer quoted, as a draft (a reply saying what to ask when it quoted nothing);
-    None when ``question`` does not ask to continue."""
+    last answer quoted, or ("where does it say that?") its passages again, as a draft (a
+    reply saying what to ask when it quoted nothing); None for any other question."""
     source_asked = wants_source(question)
     if not source_asked and not wants_more(question):
         return None
@@ -87,7 +87,7 @@ def continuation(question: str, history: Sequence[Turn], knowledge: Knowledge
     reply = last_reply(history) or ""
     spans = knowledge.quoted_spans(reply, loose=True)
     if source_asked:
-        return _shown_again(knowledge, spans[:3], what)
+        return _shown_again(knowledge, spans, what)
     if not spans:
         return _nothing(render("more_first", what=what))
     source, start, end = spans[0]
@@ -131,8 +131,9 @@ def _take(text: str, sentences: list[tuple[int, int]]) -> tuple[int, int] | None
 
 
 def _shown_again(knowledge: Knowledge, spans: list[tuple[str, int, int]], what: str) -> Draft:
-    """The passages the last answer quoted, quoted again (an LLM's answer paraphrases
-    them; a reader asking "where does it say that?" wants the document's own words)."""
+    """The passages the last answer quoted (at most three, once the pieces of each quote
+    are joined), quoted again: an LLM's answer paraphrases them, and a reader asking
+    "where does it say that?" wants the document's own words."""
     if not spans:
         return _nothing(render("source_none", what=what))
     merged = [_to_stop(knowledge, span) for span in _merged(knowledge, spans)[:3]]

@@ -175,3 +175,15 @@ def test_where_does_it_say_that_quotes_the_last_answers_passages_again(
                {"role": "assistant", "content": "The article does not say."}]
     none = fake_bot.ask("source?", refused)
     assert not none.found and none.citations == [] and none.status == "not_found"
+
+
+def test_every_passage_of_the_last_answer_is_shown_again(knowledge: Any) -> None:
+    source, record = next(iter(knowledge.records.items()))
+    sentences = sorted(set(knowledge.sentences_of(source)))
+    first, second = sentences[1], sentences[5]
+    reply = " ".join(record.text[a:b] for a, b in (first, second))
+    history = [{"role": "user", "content": "What happened?"},
+               {"role": "assistant", "content": reply}]
+    draft = continuation("where does the article say that?", history, knowledge)
+    assert draft is not None and draft.found
+    assert [(q.start, q.end) for q in draft.quotes] == [first, second]
