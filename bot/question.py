@@ -315,7 +315,7 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]*[A-Za-z0-9])")
 
 
 _BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
 MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -425,7 +425,7 @@ def focus_question(text: str) -> str:
     without an instruction leading into them in the same sentence, so the wrapping neither
     steers retrieval nor makes an answerable question look off-topic. A message without
     such a sentence is kept whole."""
-    parts = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    parts = [p.strip() for p in SENTENCE_END.split(text) if p.strip()]
     asks = [p for p in parts if p.endswith("?")]
     if not asks:
         return text
@@ -470,7 +470,7 @@ def split_questions(text: str) -> list[str]:
     were arrested?", "When did it start and where?"), each to be answered on its own; a
     message asking one thing comes back whole. Only sentences ending in "?" count, and "and"
     splits only between two questions that each open with a question word."""
-    asks = [p.strip() for p in _SENTENCE_END.split(text) if p.strip().endswith("?")]
+    asks = [p.strip() for p in SENTENCE_END.split(text) if p.strip().endswith("?")]
     parts: list[str] = []
     for ask in asks:
         pieces = _AND_ASKS.split(ask)

@@ -17,7 +17,7 @@ from pydantic import ConfigDict
 
 from bot.condense import Entities
 from bot.lexical import BM25Index
-from bot.question import TITLES
+from bot.question import SENTENCE_END, TITLES
 from bot.related import RelatedWords
 from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, script_counts, stem, tokens, words
 from index.embedding import english_words
@@ -29,7 +29,6 @@ _WORD = re.compile(r"[^\W\d_]+")
 # Where an answer's quotes break: citation markers, ellipses, quotation marks and the dash
 # after a short lead ("Almaty — This was…").
 _QUOTE_MARKS = re.compile(r"[“”\"]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _QUOTE_BREAK = re.compile(r"\s*\[\d+\]\.?\s*|…|[“”\"]| — ")
 
 
@@ -179,7 +178,7 @@ class Knowledge:
         for piece in _QUOTE_BREAK.split(message):
             found = self._find(piece, loose)
             if loose and not found:
-                found = [s for part in _SENTENCE_END.split(piece) for s in self._find(part, True)]
+                found = [s for part in SENTENCE_END.split(piece) for s in self._find(part, True)]
             spans += [span for span in found if span not in spans]
         return spans
 
