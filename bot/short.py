@@ -59,7 +59,7 @@ def lead(q: Question, quote: str, people: frozenset[str] = frozenset()) -> str |
     value = short_value(q, quote, people)
     if not value or len(quote) < _MIN_SENTENCE:
         return None
-    if value.lower() in quote.lstrip("…“\"")[:len(value) + 12].lower():
+    if value.lower() in quote.lstrip("…“\" ")[:len(value) + 12].lower():
         return None  # the quote opens with it ("For two weeks, I stayed…")
     return value
 

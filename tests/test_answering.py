@@ -94,6 +94,52 @@ def test_a_markdown_quote_reads_as_text_and_its_citation_keeps_the_file() -> Non
     assert display(cand) == plain
 
 
+@pytest.mark.parametrize(("value", "words", "rival", "shown"), [
+    ("over 3,000", (), "", "… noting that over 3,000 weapons were seized …"),
+    ("Almaty", (), "", "This was not limited to Almaty …"),
+    ("Almaty", ("regional", "centers"), "",
+     "This was not limited to Almaty; several regional centers were also affected …"),
+    ("over 3,000", (), "rifles", "… noting that over 3,000 weapons were seized, including "
+                                 "rifles …"),
+    ("over 3,000", (), "Almaty", "This was not limited to Almaty; several regional centers "
+                                 "were also affected, said Tokayev, noting that over 3,000 "
+                                 "weapons were seized …"),
+    ("12 tanks", (), "", None),
+])
+def test_a_value_answer_quotes_the_clause_that_holds_it(
+        value: str, words: tuple[str, ...], rival: str, shown: str | None) -> None:
+    """After "Over 3,000 — " the quote is the clauses that say it (and most of the
+    question's words), not the whole sentence; a clause holding another value of the kind
+    asked (``rival``) stays, in case the lead took the wrong one; with no clause holding
+    the value, the whole sentence."""
+    from langchain_core.documents import Document
+
+    from bot.answerers.extractive import Candidate, clause_with, display
+
+    text = ("This was not limited to Almaty; several regional centers were also affected, "
+            "said Tokayev, noting that over 3,000 weapons were seized, including rifles, "
+            "machine guns, and grenade launchers.")
+    cand = Candidate(Document(page_content=text, metadata={"source": "a.txt"}), 0,
+                     len(text), text, 0, sentence=(0, len(text)))
+
+    def coverage(piece: str) -> float:
+        return sum(w in piece for w in words) / max(len(words), 1)
+
+    def rivals(piece: str) -> bool:
+        return bool(rival) and rival in piece
+
+    assert clause_with(cand, value, coverage, rivals) == (shown or display(cand))
+
+
+def test_a_count_leads_and_its_citation_keeps_the_whole_sentence(real_bot: QantarBot
+                                                                  ) -> None:
+    answer = real_bot.ask("How many weapons were seized?")
+    assert answer.answer == \
+        "Over 3,000 weapons — … noting that over 3,000 weapons were seized … [1]"
+    assert answer.citations[0].text.endswith("machine guns, and grenade launchers.")
+    assert answer.is_consistent()
+
+
 def test_condense_resolves_people_places_and_vague_references() -> None:
     entities = Entities(people=("Tokayev",), places=("Mangystau",))
     history = [
@@ -272,6 +318,8 @@ def test_the_passages_an_answer_quoted_are_found_again(knowledge: Any) -> None:
     message = f"Two — {record.text[a:b]} [1]. …{record.text[c + 5:d]}… [2]"
     expected = [knowledge.passage_at(source, a).id, knowledge.passage_at(source, c + 5).id]
     assert [doc.id for doc in knowledge.quoted_in(message)] == list(dict.fromkeys(expected))
+    spaced = f"Two — {record.text[a:b]} [1]. … {record.text[c + 5:d]} … [2]"
+    assert [doc.id for doc in knowledge.quoted_in(spaced)] == list(dict.fromkeys(expected))
     assert knowledge.quoted_in(f"Yes — {record.text[a:a + 25]} [1].") == []
 
 

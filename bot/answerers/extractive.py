@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from bot.metadata import after_dateline
 from bot.prompts import render
 from bot.question import Kind, Question, has_value, named_phrases, social_kind
 from bot.retrieval import Knowledge
-from bot.short import lead
+from bot.short import lead, short_value
 from bot.text import main_script, stem, stem_set, words
 from index.embedding import english_words
 
@@ -317,6 +317,48 @@ def ranked_sentences(cands: list[Candidate], limit: int = 6
     return [(*key, score) for key, score in seen.items()]
 
 
+# Value kinds whose quote is cut to the clauses that hold the lead (clause_with). Not a
+# person's name: a "who" lead often comes from a speaker tag ("said Tokayev") whose clause
+# says nothing else.
+_SHORT_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE)
+_MIN_CLAUSE = 30  # characters: shorter runs ("in 2019") no longer read as a quote
+
+
+def clause_with(cand: Candidate, value: str, coverage: Callable[[str], float],
+                rival: Callable[[str], bool]) -> str:
+    """The quote of ``cand`` cut to the run of its clauses that holds ``value`` and most of
+    the question's words (``coverage``), the shortest among equals: after "Over 3,000
+    weapons — " the reader needs the words that say it, not the whole sentence. A clause
+    that holds another value of the asked kind (``rival``) is never cut, since the lead may
+    have taken the wrong one and the reader should see both. The citation keeps the whole
+    quoted span."""
+    text = cand.text.rstrip()
+    cuts = [0] + [m.end() for m in _CLAUSE.finditer(text)] + [len(text)]
+    low, needle = text.lower(), value.lower()
+    runs = []
+    for i in range(len(cuts) - 1):
+        if i and rival(text[:cuts[i]]):
+            break
+        for j in range(len(cuts) - 1, i, -1):
+            piece = text[cuts[i]:cuts[j]].rstrip()
+            if len(piece) < _MIN_CLAUSE or needle not in low[cuts[i]:cuts[j]]:
+                break
+            runs.append((-round(coverage(piece), 3), len(piece), cuts[i]))
+            if rival(text[cuts[j - 1]:cuts[j]]):
+                break
+    if not runs:
+        return display(cand)
+    _, size, start = min(runs)
+    return display_text(text[start:start + size], cand.start + start > cand.sentence[0],
+                        cand.start + start + size < cand.sentence[1])
+
+
+def _rival(q: Question, value: str, people: frozenset[str], text: str) -> bool:
+    """``text`` holds a value of the kind ``q`` asks for other than ``value``."""
+    other = short_value(q, text, people)
+    return other is not None and other.lower() not in value.lower()
+
+
 def display(cand: Candidate) -> str:
     """A quote as answer text: balanced quotation marks, capital start, final stop; a
     clause cut out of a longer sentence is marked with ellipses."""
@@ -327,8 +369,10 @@ def display_text(quote: str, cut_head: bool = False, cut_tail: bool = False) -> 
     """Exact words of a source as answer text (see :func:`display`); ``cut_head`` and
     ``cut_tail`` say the quote starts or ends inside its sentence."""
     text = _plain(quote.strip().rstrip(",;:–— "))
-    head = "…" if cut_head else ""
-    tail = "…" if cut_tail else ""
+    # Spaced (AP style): the words beside an ellipsis stay words ("Maadi, Egypt …" holds
+    # "Egypt" for a reader searching it or a scorer comparing words).
+    head = "… " if cut_head else ""
+    tail = " …" if cut_tail else ""
     for open_q, close_q in (("“", "”"), ('"', '"')):
         if text.count(open_q) + text.count(close_q) == 1 or (
             open_q != close_q and text.count(open_q) != text.count(close_q)
@@ -449,6 +493,10 @@ class ExtractiveAnswerer:
                          confidence)
         value = lead(q, display(chosen[0]), self.knowledge.entities.people_set)
         if value:
+            if q.kind in _SHORT_KINDS:
+                parts[0] = cited(clause_with(
+                    chosen[0], value, partial(self.scorer.coverage, q, weights=weights),
+                    partial(_rival, q, value, self.knowledge.entities.people_set)), 0)
             parts[0] = f"{literal(value)} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
