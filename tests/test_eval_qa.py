@@ -94,14 +94,14 @@ def test_questions_phrased_differently_also_work(real_bot: Any) -> None:
     assert all(r["exact"] and r["consistent"] for r in rows)
 
 
-@pytest.mark.parametrize(("name", "min_accuracy", "min_refusal"), [
-    ("heldout.jsonl", 0.73, 0.64),
-    ("blind.jsonl", 0.67, 0.75),
-    ("final.jsonl", 0.75, 0.85),
-    ("unseen.jsonl", 0.73, 0.80),
+@pytest.mark.parametrize(("name", "min_accuracy", "min_refusal", "max_chars"), [
+    ("heldout.jsonl", 0.73, 0.64, 205),
+    ("blind.jsonl", 0.67, 0.75, 225),
+    ("final.jsonl", 0.75, 0.85, 165),
+    ("unseen.jsonl", 0.73, 0.80, 192),
 ])
 def test_questions_written_apart_from_the_code(
-    real_bot: Any, name: str, min_accuracy: float, min_refusal: float
+    real_bot: Any, name: str, min_accuracy: float, min_refusal: float, max_chars: int
 ) -> None:
     """Question sets written by helpers who read only the article (paraphrases, yes/no,
     follow-ups, near-miss unanswerables). Gates set just under the measured figures in the
@@ -116,13 +116,16 @@ def test_questions_written_apart_from_the_code(
     assert refusal >= min_refusal, failures(refused, "accurate")
     assert all(r["exact"] and r["consistent"] for r in rows)
     assert not [r["forbidden"] for r in rows if r["forbidden"]]
+    # mean length of found answers, measured 198.8 / 217.4 / 157.3 / 183.8 (2026-12-06 night)
+    said = [len(r["answer"].answer) for r in rows if r["answer"].found]
+    assert sum(said) / len(said) <= max_chars
 
 
 GATE_SEALED_A_ACC, GATE_SEALED_A_REF = 0.63, 0.85  # measured 68.3% / 92.9% (2026-12-04)
 GATE_SEALED_B_ACC, GATE_SEALED_B_REF = 0.52, 0.69  # measured 57.1% / 76.9% (2026-12-05)
 GATE_SEALED_C_ACC, GATE_SEALED_C_REF = 0.34, 0.77  # measured 38.0% / 83.3% (2026-12-05)
 GATE_CX_ACC, GATE_CX_REF = 0.35, 0.75  # measured 39.6% / 87.5% (tests/data/docs-sealed)
-GATE_SQUAD_OVERALL, GATE_SQUAD_HAS, GATE_SQUAD_NO = 0.43, 0.58, 0.27  # 0.443 / 0.614 / 0.290
+GATE_SQUAD_OVERALL, GATE_SQUAD_HAS, GATE_SQUAD_NO = 0.44, 0.60, 0.27  # 0.450 / 0.629 / 0.290
 GATE_DOCS_ACC, GATE_DOCS_REF = 0.51, 0.57  # measured 52.5% / 61.8% (tests/data/docs-heldout)
 
 SEALED = {  # measured figures in the README; gates just under them
