@@ -140,6 +140,37 @@ def test_a_count_leads_and_its_citation_keeps_the_whole_sentence(real_bot: Qanta
     assert answer.is_consistent()
 
 
+def test_the_shown_passage_is_favoured_for_a_value_only_when_it_holds_one() -> None:
+    """ "how many?" after an answer asks about the passage just shown, which is favoured
+    (LEANED) when it holds a count; "When?" after a passage with no date asks beyond it, so
+    that passage gets no bonus (it used to be answered, dateless, at 0.73)."""
+    from langchain_core.documents import Document
+
+    from bot.answerers.extractive import LEANED, Candidate, combine
+
+    def cand(text: str, leaned: bool, typed: bool) -> Candidate:
+        doc = Document(page_content=text, metadata={"source": "a.txt", "leaned": leaned})
+        return Candidate(doc, 0, len(text), text, 0, dense=0.5, lexical=0.5, typed=typed,
+                         sentence=(0, len(text)))
+
+    count = Question.parse("how many? (weapons seized)")
+    held = "Over 3,000 weapons were seized."
+    assert combine(cand(held, True, True), count) == \
+        pytest.approx(combine(cand(held, False, True), count) + LEANED)
+    when = Question.parse("When? (almaty)")
+    dateless = "This was not limited to Almaty."
+    assert combine(cand(dateless, True, False), when) == \
+        pytest.approx(combine(cand(dateless, False, False), when))
+
+
+def test_when_after_a_dateless_answer_is_not_answered_with_it(real_bot: QantarBot) -> None:
+    first = real_bot.ask("What happened in Almaty?")
+    history = [{"role": "user", "content": "What happened in Almaty?"},
+               {"role": "assistant", "content": first.remembered()}]
+    answer = real_bot.ask("When?", history)
+    assert answer.status != "answered", answer.answer  # the article gives no date for it
+
+
 def test_condense_resolves_people_places_and_vague_references() -> None:
     entities = Entities(people=("Tokayev",), places=("Mangystau",))
     history = [

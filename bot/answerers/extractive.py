@@ -277,8 +277,10 @@ def _named(text: str, people: frozenset[str]) -> list[str]:
 def combine(cand: Candidate, q: Question) -> float:
     """Blend of meaning, term coverage and answer-type fit (weights set on the article)."""
     score = 0.45 * cand.dense + 0.55 * cand.lexical - 0.003 * cand.rank
-    if cand.doc.metadata.get("leaned"):
-        score += LEANED  # "how many?" asks about the passage the reader was just shown
+    if cand.doc.metadata.get("leaned") and (q.kind not in TYPED_KINDS or cand.typed):
+        # "how many?" asks about the passage the reader was just shown; "When?" after a
+        # passage with no date asks beyond it, so that passage gets no bonus
+        score += LEANED
     if (cand.start, cand.end) == cand.sentence:
         score += 0.02  # a whole sentence reads better than a clause when they tie
     if q.kind in TYPED_KINDS:
