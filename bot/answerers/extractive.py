@@ -73,13 +73,18 @@ class GateConfig:
     second_ratio: float = 0.88
 
 
+def clause_cuts(text: str) -> list[int]:
+    """Offsets in ``text`` where its clauses start (_CLAUSE), with 0 and ``len(text)``."""
+    return [0] + [m.end() for m in _CLAUSE.finditer(text)] + [len(text)]
+
+
 def spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """The sentence itself and, when long, its windows of consecutive clauses."""
     yield start, end
     if end - start <= _MAX_QUOTE:
         return
     sentence = text[start:end]
-    cuts = [0] + [m.end() for m in _CLAUSE.finditer(sentence)] + [len(sentence)]
+    cuts = clause_cuts(sentence)
     for i in range(len(cuts) - 1):
         for j in range(i + 1, len(cuts)):
             piece = sentence[cuts[i]:cuts[j]].rstrip()
@@ -335,7 +340,7 @@ def clause_with(cand: Candidate, value: str, coverage: Callable[[str], float],
     have taken the wrong one and the reader should see both. The citation keeps the whole
     quoted span."""
     text = cand.text.rstrip()
-    cuts = [0] + [m.end() for m in _CLAUSE.finditer(text)] + [len(text)]
+    cuts = clause_cuts(text)
     low, needle = text.lower(), value.lower()
     runs = []
     for i in range(len(cuts) - 1):
