@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
+from index.chunking import abbreviated
 
 QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
 
@@ -318,6 +319,24 @@ _BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.D
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
+_DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}$")
+"""An acronym written with full stops: "B.I.C.", "L.A."."""
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut where a sentence ends, but not after an abbreviation, an initial or a
+    dotted acronym, nor before a number ("Op. 21"): "Who travels to find Mr. White?" and
+    "What happened on Jan. 2?" are one question each, not "White?" and "2?"."""
+    parts: list[str] = []
+    for piece in SENTENCE_END.split(text):
+        if parts and parts[-1].endswith(".") and (
+                abbreviated(parts[-1]) or _DOTTED.search(parts[-1]) or piece[:1].isdigit()):
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts
+
+
 MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"\b(?:(?:https?|ftp)://|www\.|javascript:)\S*", re.IGNORECASE)
@@ -425,7 +444,7 @@ def focus_question(text: str) -> str:
     without an instruction leading into them in the same sentence, so the wrapping neither
     steers retrieval nor makes an answerable question look off-topic. A message without
     such a sentence is kept whole."""
-    parts = [p.strip() for p in SENTENCE_END.split(text) if p.strip()]
+    parts = [p.strip() for p in sentences(text) if p.strip()]
     asks = [p for p in parts if p.endswith("?")]
     if not asks:
         return text
@@ -470,7 +489,7 @@ def split_questions(text: str) -> list[str]:
     were arrested?", "When did it start and where?"), each to be answered on its own; a
     message asking one thing comes back whole. Only sentences ending in "?" count, and "and"
     splits only between two questions that each open with a question word."""
-    asks = [p.strip() for p in SENTENCE_END.split(text) if p.strip().endswith("?")]
+    asks = [p.strip() for p in sentences(text) if p.strip().endswith("?")]
     parts: list[str] = []
     for ask in asks:
         pieces = _AND_ASKS.split(ask)

@@ -17,7 +17,7 @@ from pydantic import ConfigDict
 
 from bot.condense import Entities
 from bot.lexical import BM25Index
-from bot.question import SENTENCE_END, TITLES
+from bot.question import TITLES, sentences
 from bot.related import RelatedWords
 from bot.text import QUESTION_WORDS, STOPWORDS, one_edit, script_counts, stem, tokens, words
 from index.embedding import english_words
@@ -178,7 +178,7 @@ class Knowledge:
         for piece in _QUOTE_BREAK.split(message):
             found = self._find(piece, loose)
             if loose and not found:
-                found = [s for part in SENTENCE_END.split(piece) for s in self._find(part, True)]
+                found = [s for part in sentences(piece) for s in self._find(part, True)]
             spans += [span for span in found if span not in spans]
         return spans
 

@@ -52,12 +52,17 @@ def _is_boundary(text: str, end: int, stop: int) -> bool:
     nxt = _NEXT_START.match(text, end, stop)
     if not nxt:
         return False
-    word = re.search(r"([\w.]+)[.!?…]*[\"'”’)\]]*$", text[max(0, end - 12):end])
-    if word:
-        token = word.group(1).rstrip(".").lower()
-        if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-            return False
-    return True
+    return not abbreviated(text[max(0, end - 12):end])
+
+
+def abbreviated(text: str) -> bool:
+    """Whether ``text`` ends with an abbreviation or an initial ("Mr.", "Jan.", "U.S.",
+    "J."), whose full stop does not end a sentence."""
+    word = re.search(r"([\w.]+)[.!?…]*[\"'”’)\]]*$", text)
+    if not word:
+        return False
+    token = word.group(1).rstrip(".").lower()
+    return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
 
 def split_sentences(text: str, span: Span) -> list[Span]:

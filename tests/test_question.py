@@ -12,6 +12,7 @@ from bot.lexical import BM25Index
 from bot.question import (
     Kind,
     Question,
+    focus_question,
     has_value,
     normal_case,
     social_kind,
@@ -277,7 +278,26 @@ def test_a_message_that_only_greets_thanks_or_takes_leave(message: str, kind: st
     ("When did it start? Why?", None),
     ("Hi! How long did he stay?", None),
     ("A? B? C? D?", None),
+    ("Who did Mr. White meet? Where did Dr. Swann work?",
+     ["Who did Mr. White meet?", "Where did Dr. Swann work?"]),
 ])
 def test_a_message_asking_several_questions_is_split(message: str, parts: list[str] | None
                                                      ) -> None:
     assert split_questions(message) == (parts or [message])
+
+
+@pytest.mark.parametrize("question", [
+    "Who travels to Australia to find Mr. White?",
+    "What happened on Jan. 2?",
+    "When did the U.S. join the coalition?",
+    "What did Dr. Smith say about St. Louis?",
+    "Who is J. K. Rowling?",
+    "How has L.A. Reid described her?",
+    "When was Op. 74 published?",
+])
+def test_an_abbreviation_does_not_end_the_question(question: str) -> None:
+    """A full stop after "Mr", "Jan" or an initial ends no sentence: the question is asked
+    whole, not as its last words ("White?", "2?")."""
+    assert focus_question(question) == question
+    assert focus_question(f"Hello. {question}") == question
+    assert split_questions(question) == [question]
