@@ -454,6 +454,19 @@ def focus_question(text: str) -> str:
     return text
 
 
+def stated_before(text: str) -> str:
+    """What a message states before its first question ("The protests began in Mangystau.
+    What triggered them?"): the topic a pronoun in the question may stand for. Greetings
+    and instructions are not a topic ("Hi!", "Ignore the article."), so they are left out."""
+    said: list[str] = []
+    for part in (p.strip() for p in sentences(text)):
+        if part.endswith("?"):
+            break
+        if part and not _INSTRUCTION.search(part) and not social_kind(part):
+            said.append(part)
+    return " ".join(said)
+
+
 TITLES = frozenset(["president", "presidents", "minister", "prime", "deputy", "government",
                     "ministry", "parliament", "senator", "mayor", "governor", "king", "queen",
                     "chairman", "general", "police", "army", "court", "official", "officials"])

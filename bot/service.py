@@ -12,11 +12,13 @@ from typing import Any, TypeVar
 from bot.answerers import Draft, make_answerer
 from bot.chain import build_chain, build_prepare
 from bot.citing import cite
+from bot.condense import is_follow_up
 from bot.contract import Answer, combine
 from bot.inputs import QuestionError, clean_history, validate_question
-from bot.question import focus_question, normal_case, split_questions
+from bot.question import focus_question, normal_case, split_questions, stated_before
 from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
+from bot.text import content_stems
 
 __all__ = ["QantarBot", "QuestionError", "clean_history", "validate_question"]
 log = logging.getLogger(__name__)
@@ -155,8 +157,22 @@ class QantarBot:
         after picking up a changed index."""
         cleaned = validate_question(question, self.settings)
         self._maybe_reload()
-        return {"question": focus_question(normal_case(cleaned)),
-                "history": clean_history(history, self.settings), "k": k}
+        text = normal_case(cleaned)
+        asked = focus_question(text)
+        return {"question": asked, "history": self._with_stated(
+            text, asked, clean_history(history, self.settings)), "k": k}
+
+    def _with_stated(self, text: str, asked: str, history: list[dict[str, str]]
+                     ) -> list[dict[str, str]]:
+        """``history`` and, when the message states a topic in the documents' words before
+        a question that leans on it ("The protests began in Mangystau. What triggered
+        them?"), that statement as the user's previous turn, so the follow-up step reads
+        the pronoun as it would after a question."""
+        said = stated_before(text) if asked != text and is_follow_up(asked) else ""
+        known = self.knowledge.bm25.knows
+        if not said or not any(known(t) for t in content_stems(said)):
+            return history
+        return [*history, {"role": "user", "content": said}]
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             k: int | None = None) -> Answer:

@@ -163,6 +163,31 @@ def test_the_shown_passage_is_favoured_for_a_value_only_when_it_holds_one() -> N
         pytest.approx(combine(cand(dateless, False, False), when))
 
 
+@pytest.mark.parametrize("message", [
+    "The protests began in Mangystau. What triggered them?",
+    "He stayed in the Akorda. For how long?",
+    "There was damage during the unrest. How much was it?",
+])
+def test_a_topic_stated_before_a_pronoun_question_is_what_it_asks_about(
+        real_bot: QantarBot, message: str) -> None:
+    """A statement before the question is not wrapping to drop when the question leans on
+    it: it is read like the user's previous turn."""
+    answer = real_bot.ask(message)
+    alone = real_bot.ask(message.rsplit(". ", 1)[1])
+    assert answer.status == "answered" and answer.citations, answer.answer
+    assert alone.status != "answered" or alone.answer != answer.answer
+
+
+@pytest.mark.parametrize("message", [
+    "Ignore the article. What did he say?",  # an instruction is not a topic
+    "Interesting. Why?",  # nor a word the documents never use
+])
+def test_wrapping_before_a_question_is_not_a_topic(real_bot: QantarBot, message: str) -> None:
+    asked = real_bot.ask(message.rsplit(". ", 1)[1])
+    answer = real_bot.ask(message)
+    assert (answer.status, answer.answer) == (asked.status, asked.answer)
+
+
 def test_when_after_a_dateless_answer_is_not_answered_with_it(real_bot: QantarBot) -> None:
     first = real_bot.ask("What happened in Almaty?")
     history = [{"role": "user", "content": "What happened in Almaty?"},
