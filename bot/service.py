@@ -15,6 +15,7 @@ from bot.citing import cite
 from bot.condense import is_follow_up
 from bot.contract import Answer, combine
 from bot.inputs import QuestionError, clean_history, validate_question
+from bot.more import wants_more, wants_source
 from bot.question import focus_question, normal_case, split_questions, stated_before
 from bot.retrieval import HybridRetriever, Knowledge
 from bot.settings import Settings
@@ -168,7 +169,10 @@ class QantarBot:
         a question that leans on it ("The protests began in Mangystau. What triggered
         them?"), that statement as the user's previous turn, so the follow-up step reads
         the pronoun as it would after a question."""
-        said = stated_before(text) if asked != text and is_follow_up(asked) else ""
+        if asked == text or not is_follow_up(asked) or wants_more(asked) \
+                or wants_source(asked):  # "tell me more" reads on from the last answer
+            return history
+        said = stated_before(text)
         known = self.knowledge.bm25.knows
         if not said or not any(known(t) for t in content_stems(said)):
             return history

@@ -188,6 +188,14 @@ def test_wrapping_before_a_question_is_not_a_topic(real_bot: QantarBot, message:
     assert (answer.status, answer.answer) == (asked.status, asked.answer)
 
 
+def test_tell_me_more_after_a_statement_still_reads_on(real_bot: QantarBot) -> None:
+    first = real_bot.ask("What happened in January 2022?")
+    history = [{"role": "user", "content": "What happened in January 2022?"},
+               {"role": "assistant", "content": first.remembered()}]
+    more = real_bot.ask("Almaty was affected. Tell me more?", history)
+    assert more.status == "answered" and more.answer.startswith("Next"), more.answer
+
+
 def test_when_after_a_dateless_answer_is_not_answered_with_it(real_bot: QantarBot) -> None:
     first = real_bot.ask("What happened in Almaty?")
     history = [{"role": "user", "content": "What happened in Almaty?"},
