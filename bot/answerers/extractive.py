@@ -35,7 +35,8 @@ from index.embedding import english_words
 
 # Bonus of a passage the previous answer quoted, when a follow-up names nothing of its own
 # (bot.condense.leans_on_answer). Chosen on the development sets among 0.1 / 0.3 / 0.5
-# (0.5 lost an unseen answer); held out, 0.3 gained 3 answers and lost none (README).
+# (0.5 lost an unseen answer); held out, 0.3 gained 3 answers and lost none
+# (docs/answer-quality-log.md).
 LEANED = 0.3
 TYPED_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE, Kind.NAME)  # value required
 # Clause breaks: after ; : and dashes, and after commas unless a name or number follows
@@ -127,7 +128,8 @@ class SentenceVectors:
 
 
 # Weight of a common English word the documents never use, as a share of its idf
-# (Scorer.weights). Chosen on the development sets among 0.3 / 0.5 / 0.7 (README).
+# (Scorer.weights). Chosen on the development sets among 0.3 / 0.5 / 0.7
+# (docs/answer-quality-log.md).
 COMMON_ABSENT = 0.5
 # "What is the population of X?", "What's X's population?": the attribute asked of a
 # thing keeps its full weight; a document that never names it does not give it.
@@ -530,7 +532,8 @@ class ExtractiveAnswerer:
         reads better says the first pick was the wrong sentence, not that the documents
         answer (letting it raise the confidence too cost the SQuAD file 24 refusals).
         Held out, with the judge on: sealed B +1, SQuAD has-answer +1, nothing lost; the
-        price is a second quote in answers it re-leads (README, 2026-12-05 night)."""
+        price is a second quote in answers it re-leads (docs/answer-quality-log.md,
+        2026-12-05 night)."""
         verdict = signals.get("judge")
         if self.judge is None or verdict is None or verdict >= self.DOUBT:
             return cands
