@@ -32,6 +32,18 @@ _PLACE_CUE = re.compile(
 )
 _LIST_PLACE = re.compile(r",\s+([A-Z][\w’'-]+)(?=,|\s+and\b)")
 _PERSONAL = {"he": "", "him": "", "she": "", "his": "’s", "hers": "’s"}
+_HE = frozenset({"he", "him", "his"})
+_SHE = frozenset({"she", "her", "hers"})
+# Titles of _PERSON_CUE that say a name is a woman's ("Mrs. Dubose": "he" is not her) or a
+# man's.
+_FEMALE_CUE = frozenset({"Mrs.", "Ms."})
+_MALE_CUE = frozenset({"Mr."})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
+_OPENER = re.compile(r"(She|Her|He|His)\b")
+# An organisation "said" or is cited too ("the Seismological Bureau stated", "according to
+# Bloomberg Online"): a capitalised run after "the", or an acronym, names no person.
+_RUN_BEFORE = re.compile(r"(?:\b(?:the|The)\s+)?(?:(?:[A-Z][\w’'&-]*|[A-Z]\.)\s+"
+                         r"(?:(?:of|and|for)\s+)?)*$")
 _ANAPHORA = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "then",
              "there", "he", "him", "his", "she", "her", "hers", "one"}
 # Pronouns that may stand for a thing named before ("how long did they stay?"), unlike
@@ -57,22 +69,44 @@ class Entities:
 
     people: tuple[str, ...]
     places: tuple[str, ...]
+    female: frozenset[str] = frozenset()
+    """People the documents title as women ("Mrs. Dubose"), never "he"."""
+    male: frozenset[str] = frozenset()
+    """People the documents title as men ("Mr. Cunningham"), never "she"."""
 
     @cached_property
     def people_set(self) -> frozenset[str]:
         """The people, for lookups."""
         return frozenset(self.people)
 
+    def people_for(self, question: str) -> tuple[str, ...]:
+        """The people a pronoun of ``question`` may stand for: "he" is none the documents
+        title as a woman, "she" none they title as a man."""
+        asked = set(words(question))
+        skip = (self.female if asked & _HE else frozenset()) | (
+            self.male if asked & _SHE else frozenset())
+        return tuple(p for p in self.people if p not in skip) if skip else self.people
+
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Entities:
         """Collect names by their cues ('President X', 'X said', 'in X')."""
         people: Counter[str] = Counter()
         places: Counter[str] = Counter()
+        female: set[str] = set()
+        male: set[str] = set()
+        texts = list(texts)
+        common = _lower_words(texts)
         for text in texts:
             for m in _PERSON_CUE.finditer(text):
-                people[_surname(m.group(1))] += 1
+                name = _surname(m.group(1))
+                cue = text[m.start():m.start(1)].split()[0]
+                if _acronym(name) or (cue == "according" and name.lower() in common):
+                    continue  # "according to USGS", "according to Bloomberg Online"
+                people[name] += 1
+                (female if cue in _FEMALE_CUE else male if cue in _MALE_CUE else set()).add(name)
             for m in _PERSON_SAID.finditer(text):
-                people[m.group(1)] += 1
+                if not _organisation(text, m.start(1), m.group(1)):
+                    people[m.group(1)] += 1
             for m in _PLACE_CUE.finditer(text):
                 places[_strip_possessive(m.group(1))] += 1
             for m in _LIST_PLACE.finditer(text):
@@ -83,8 +117,45 @@ class Entities:
         for name in list(places):
             if name in people or name.split()[0] in people:
                 places.pop(name)
+        votes = _pronoun_votes(texts, people)
+        female |= {n for n, (f, m) in votes.items() if f > m}
+        male |= {n for n, (f, m) in votes.items() if m > f}
         return cls(tuple(n for n, _ in people.most_common()),
-                   tuple(n for n, _ in places.most_common()))
+                   tuple(n for n, _ in places.most_common()),
+                   frozenset(female - male), frozenset(male - female))
+
+
+def _pronoun_votes(texts: Iterable[str], people: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """How often a sentence naming one person alone is followed by one opening with "She"/
+    "Her" or with "He"/"His" ("Lee … . She …" makes Harper Lee a woman, untitled)."""
+    names = list(people)
+    votes: dict[str, list[int]] = {}
+    for text in texts:
+        sents = _SENTENCE_END.split(text)
+        for before, after in zip(sents, sents[1:], strict=False):
+            opener = _OPENER.match(after)
+            named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", before)]
+            if opener and len(named) == 1:
+                votes.setdefault(named[0], [0, 0])[opener.group(1) in ("He", "His")] += 1
+    return {n: (f, m) for n, (f, m) in votes.items()}
+
+
+def _acronym(name: str) -> bool:
+    return len(name) > 1 and name.isupper()
+
+
+def _lower_words(texts: Iterable[str]) -> frozenset[str]:
+    """Words the documents also write in lower case: common nouns, not surnames."""
+    return frozenset(w for text in texts for w in re.findall(r"\b[a-z][a-z’'-]+\b", text))
+
+
+def _organisation(text: str, start: int, name: str) -> bool:
+    """Is the name ending at ``start`` an organisation's ("the Mineral Bureau said") or an
+    acronym ("USGS said") rather than a person's?"""
+    if _acronym(name):
+        return True
+    run = _RUN_BEFORE.search(text, max(0, start - 80), start)
+    return bool(run and run.group(0).lstrip().lower().startswith("the "))
 
 
 def _surname(name: str) -> str:
@@ -150,7 +221,7 @@ def condense(question: str, history: Sequence[Turn], entities: Entities,
                         closest, mentioned) if users else ""
     unknown = _unknown_names(previous, history, mentioned)
     rewritten = question
-    person = unknown[-1] if unknown else _last_mention(texts, entities.people)
+    person = unknown[-1] if unknown else _last_mention(texts, entities.people_for(question))
     if person:
         for pronoun, suffix in _PERSONAL.items():
             rewritten = re.sub(rf"\b{pronoun}\b", person + suffix, rewritten,

@@ -226,6 +226,34 @@ def test_condense_resolves_people_places_and_vague_references() -> None:
         "Which paper was it with? (interview remarks)")
 
 
+def test_he_is_not_a_woman_the_documents_title_so_nor_is_an_organisation_a_person() -> None:
+    """ "Judge Taylor appoints Atticus to defend Tom Robinson… Mrs. Dubose chastises Scout"
+    then "what is he accused of?": "he" is not Mrs. Dubose (it was rewritten to her, and the
+    answer was about her). Organisations that "said" something or are cited are no people to
+    stand for "he" either ("the Mineral Bureau said", "USGS said", "according to Bloomberg
+    Online" where the documents also write "online"); people stay ("Peter C. Perdue says",
+    "Mr. Cunningham said")."""
+    text = ("Mrs. Dubose chastises Scout. Mr. Cunningham said he would pay. The chief engineer "
+            "of the Sichuan Geology and Mineral Bureau said that it was safe. USGS said the "
+            "quake was shallow. Sales were up according to Bloomberg Online. Songs sold "
+            "online. Long before the Ming. Peter C. Perdue says so. Tom Robinson said nothing. "
+            "Harper Lee said she wrote it. She was born in 1926.")
+    entities = Entities.from_texts([text])
+    assert set(entities.people) == {"Dubose", "Cunningham", "Perdue", "Robinson", "Lee"}
+    # a title says it, or the pronoun opening the sentence after one naming her alone
+    assert entities.female == {"Dubose", "Lee"} and entities.male == {"Cunningham"}
+    history = [{"role": "user", "content": "who does atticus get assigned to defend?"},
+               {"role": "assistant",
+                "content": "Atticus is to defend Tom Robinson [1]. Mrs. Dubose insults him [2]."}]
+    assert condense("what is he accused of?", history, entities).startswith(
+        "what is Robinson accused of?")
+    assert condense("what is she accused of?", history, entities).startswith(
+        "what is Dubose accused of?")
+    assert "Cunningham" not in entities.people_for("who was she?")
+    assert not {"Dubose", "Lee"} & set(entities.people_for("what did he say?"))
+    assert entities.people_for("what was said?") == entities.people
+
+
 def test_a_follow_up_whose_pronoun_was_its_only_name_carries_the_previous_subject() -> None:
     """ "Who advised him to leave?" then "Did he agree?": "he" becomes "Tokayev", but the
     question still names nothing of its own beyond "agree", so it carries what the previous
