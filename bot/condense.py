@@ -38,6 +38,7 @@ _SHE = frozenset({"she", "her", "hers"})
 # man's.
 _FEMALE_CUE = frozenset({"Mrs.", "Ms."})
 _MALE_CUE = frozenset({"Mr."})
+_LOCATIVE = frozenset({"in", "at", "from", "of", "near", "outside"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
 _OPENER = re.compile(r"(She|Her|He|His)\b")
 # An organisation "said" or is cited too ("the Seismological Bureau stated", "according to
@@ -98,15 +99,15 @@ class Entities:
         common = _lower_words(texts)
         for text in texts:
             for m in _PERSON_CUE.finditer(text):
-                name = _surname(m.group(1))
+                name = _strip_possessive(_surname(m.group(1)))  # "President Obama's"
                 cue = text[m.start():m.start(1)].split()[0]
                 if _acronym(name) or (cue == "according" and name.lower() in common):
                     continue  # "according to USGS", "according to Bloomberg Online"
                 people[name] += 1
                 (female if cue in _FEMALE_CUE else male if cue in _MALE_CUE else set()).add(name)
             for m in _PERSON_SAID.finditer(text):
-                if not _organisation(text, m.start(1), m.group(1)):
-                    people[m.group(1)] += 1
+                if not _not_a_person(text, m.start(1), m.group(1)):
+                    people[_strip_possessive(m.group(1))] += 1
             for m in _PLACE_CUE.finditer(text):
                 places[_strip_possessive(m.group(1))] += 1
             for m in _LIST_PLACE.finditer(text):
@@ -149,13 +150,16 @@ def _lower_words(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(w for text in texts for w in re.findall(r"\b[a-z][a-z’'-]+\b", text))
 
 
-def _organisation(text: str, start: int, name: str) -> bool:
-    """Is the name ending at ``start`` an organisation's ("the Mineral Bureau said") or an
-    acronym ("USGS said") rather than a person's?"""
+def _not_a_person(text: str, start: int, name: str) -> bool:
+    """Is the name said something at ``start`` an organisation's ("the Mineral Bureau
+    said"), an acronym ("USGS said") or a place ending a longer subject ("a receptionist at
+    the hotel in Chengdu said") rather than a person's?"""
     if _acronym(name):
         return True
     run = _RUN_BEFORE.search(text, max(0, start - 80), start)
-    return bool(run and run.group(0).lstrip().lower().startswith("the "))
+    before = text[max(0, start - 80):run.start() if run else start].split()
+    return bool(run and run.group(0).lstrip().lower().startswith("the ")) or bool(
+        before and before[-1] in _LOCATIVE)
 
 
 def _surname(name: str) -> str:

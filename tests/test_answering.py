@@ -231,13 +231,15 @@ def test_he_is_not_a_woman_the_documents_title_so_nor_is_an_organisation_a_perso
     then "what is he accused of?": "he" is not Mrs. Dubose (it was rewritten to her, and the
     answer was about her). Organisations that "said" something or are cited are no people to
     stand for "he" either ("the Mineral Bureau said", "USGS said", "according to Bloomberg
-    Online" where the documents also write "online"); people stay ("Peter C. Perdue says",
+    Online" where the documents also write "online"), nor the place ending a longer subject
+    ("a receptionist at a hotel in Chengdu said"); people stay ("Peter C. Perdue says",
     "Mr. Cunningham said")."""
     text = ("Mrs. Dubose chastises Scout. Mr. Cunningham said he would pay. The chief engineer "
             "of the Sichuan Geology and Mineral Bureau said that it was safe. USGS said the "
             "quake was shallow. Sales were up according to Bloomberg Online. Songs sold "
             "online. Long before the Ming. Peter C. Perdue says so. Tom Robinson said nothing. "
-            "Harper Lee said she wrote it. She was born in 1926.")
+            "Harper Lee said she wrote it. She was born in 1926. A receptionist at a hotel in "
+            "Chengdu said it shook.")
     entities = Entities.from_texts([text])
     assert set(entities.people) == {"Dubose", "Cunningham", "Perdue", "Robinson", "Lee"}
     # a title says it, or the pronoun opening the sentence after one naming her alone
