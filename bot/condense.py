@@ -129,15 +129,20 @@ class Entities:
 def _pronoun_votes(texts: Iterable[str], people: Iterable[str]) -> dict[str, tuple[int, int]]:
     """How often a sentence naming one person alone is followed by one opening with "She"/
     "Her" or with "He"/"His" ("Lee … . She …" makes Harper Lee a woman, untitled)."""
-    names = list(people)
+    names = sorted(people, key=len, reverse=True)
+    if not names:
+        return {}
+    named_in = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
     votes: dict[str, list[int]] = {}
     for text in texts:
         sents = _SENTENCE_END.split(text)
         for before, after in zip(sents, sents[1:], strict=False):
             opener = _OPENER.match(after)
-            named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", before)]
-            if opener and len(named) == 1:
-                votes.setdefault(named[0], [0, 0])[opener.group(1) in ("He", "His")] += 1
+            if not opener:
+                continue
+            named = set(named_in.findall(before))
+            if len(named) == 1:
+                votes.setdefault(named.pop(), [0, 0])[opener.group(1) in ("He", "His")] += 1
     return {n: (f, m) for n, (f, m) in votes.items()}
 
 
