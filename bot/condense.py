@@ -71,9 +71,10 @@ class Entities:
     people: tuple[str, ...]
     places: tuple[str, ...]
     female: frozenset[str] = frozenset()
-    """People the documents title as women ("Mrs. Dubose"), never "he"."""
+    """People the documents take for women ("Mrs. Dubose"; "Lee … . She …"): never "he"."""
     male: frozenset[str] = frozenset()
-    """People the documents title as men ("Mr. Cunningham"), never "she"."""
+    """People the documents take for men ("Mr. Cunningham"; "Chopin … . He …"): never
+    "she"."""
 
     @cached_property
     def people_set(self) -> frozenset[str]:
@@ -82,7 +83,7 @@ class Entities:
 
     def people_for(self, question: str) -> tuple[str, ...]:
         """The people a pronoun of ``question`` may stand for: "he" is none the documents
-        title as a woman, "she" none they title as a man."""
+        take for a woman, "she" none they take for a man."""
         asked = set(words(question))
         skip = (self.female if asked & _HE else frozenset()) | (
             self.male if asked & _SHE else frozenset())
@@ -104,7 +105,10 @@ class Entities:
                 if _acronym(name) or (cue == "according" and name.lower() in common):
                     continue  # "according to USGS", "according to Bloomberg Online"
                 people[name] += 1
-                (female if cue in _FEMALE_CUE else male if cue in _MALE_CUE else set()).add(name)
+                if cue in _FEMALE_CUE:
+                    female.add(name)
+                elif cue in _MALE_CUE:
+                    male.add(name)
             for m in _PERSON_SAID.finditer(text):
                 if not _not_a_person(text, m.start(1), m.group(1)):
                     people[_strip_possessive(m.group(1))] += 1
@@ -156,9 +160,9 @@ def _lower_words(texts: Iterable[str]) -> frozenset[str]:
 
 
 def _not_a_person(text: str, start: int, name: str) -> bool:
-    """Is the name said something at ``start`` an organisation's ("the Mineral Bureau
+    """Is ``name`` (at ``start``, before "said") an organisation ("the Mineral Bureau
     said"), an acronym ("USGS said") or a place ending a longer subject ("a receptionist at
-    the hotel in Chengdu said") rather than a person's?"""
+    the hotel in Chengdu said") rather than a person?"""
     if _acronym(name):
         return True
     run = _RUN_BEFORE.search(text, max(0, start - 80), start)
