@@ -39,6 +39,9 @@ _SHE = frozenset({"she", "her", "hers"})
 _FEMALE_CUE = frozenset({"Mrs.", "Ms."})
 _MALE_CUE = frozenset({"Mr."})
 _LOCATIVE = frozenset({"in", "at", "from", "of", "near", "outside"})
+# Where a sentence ends for the pronoun count: before a capital or an opening quote only.
+# Not bot.question.sentences, which also cuts before lower case and so pairs a name with
+# the wrong next sentence (it made Jem, a boy, a woman in "To Kill a Mockingbird").
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
 _OPENER = re.compile(r"(She|Her|He|His)\b")
 # An organisation "said" or is cited too ("the Seismological Bureau stated", "according to
