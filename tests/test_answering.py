@@ -131,6 +131,45 @@ def test_a_value_answer_quotes_the_clause_that_holds_it(
     assert clause_with(cand, value, coverage, rivals) == (shown or display(cand))
 
 
+@pytest.mark.parametrize(("window", "shown_from"), [
+    ("also dubbed Qantar", "The tragic January events"),  # short opening: given back
+    ("refer to the protests", "refer to the protests"),  # a long one stays cut
+    ("The tragic January events", "The tragic January events"),  # nothing was cut
+    ("armed bandits", "armed bandits"),  # an introductory phrase ("In the midst…,") stays cut
+])
+def test_a_quote_keeps_the_short_opening_of_its_sentence(window: str, shown_from: str
+                                                         ) -> None:
+    """A clause window chosen from the middle of a sentence is shown with the sentence's
+    opening when that opening is short: "… also dubbed Qantar (…) refer to the protests"
+    hid what was dubbed. The quote's offsets move with it, so the citation stays exact."""
+    from langchain_core.documents import Document
+
+    from bot.answerers.extractive import Candidate, display, with_head
+
+    source = ("Intro. The tragic January events, also dubbed Qantar (January in Kazakh) "
+              "refer to the protests that broke out on Jan. 2, 2022, in the west.")
+    if window == "armed bandits":
+        source = ("Intro. In the midst of chaos, armed bandits and terrorists joined in, "
+                  "coordinating attacks on government buildings and weapons stores.")
+    s, e = source.index(source.split(". ", 1)[1]), len(source)
+    start = source.index(window)
+    cand = Candidate(Document(page_content=source, metadata={"source": "a.txt"}), start, e,
+                     source[start:e], 0, sentence=(s, e))
+    shown = with_head(cand, source)
+    assert shown.text == source[shown.start:shown.end]
+    assert shown.start == source.index(shown_from) and shown.end == e
+    assert display(shown).lstrip("… ").startswith(shown_from)
+
+
+def test_a_definition_names_what_it_defines(real_bot: QantarBot) -> None:
+    """End to end: the article's definition of Qantar is quoted with its subject."""
+    answer = real_bot.ask("What is Qantar?")
+    assert answer.answer.startswith("The tragic January events, also dubbed Qantar")
+    record = real_bot.knowledge.records[answer.citations[0].source]
+    c = answer.citations[0]
+    assert record.text[c.start:c.end] == c.text and c.text.startswith("The tragic")
+
+
 def test_a_count_leads_and_its_citation_keeps_the_whole_sentence(real_bot: QantarBot
                                                                   ) -> None:
     answer = real_bot.ask("How many weapons were seized?")

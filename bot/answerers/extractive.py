@@ -44,6 +44,18 @@ TYPED_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE, Kind.NAME)  # 
 _CLAUSE = re.compile(r"(?<=[;:–—])\s+|(?<=,)\s+(?![A-Z0-9])|\s+(?=[–—]\s)")
 _MAX_QUOTE = 230
 _MIN_QUOTE = 90
+_MIN_HEAD = 40
+"""Characters: a sentence's opening clause shorter than this ("The tragic January events,")
+is not cut off the quote a reader sees when it is what the rest is said of: "… also dubbed
+Qantar refer to the protests" lost what was dubbed."""
+_INTRODUCTORY = re.compile(
+    r"^\W*(?:about|according|across|after|against|along|amid|among|as|at|because|before|"
+    r"besides|by|despite|during|for|from|however|if|in|inside|meanwhile|on|once|since|"
+    r"so|then|though|although|through|to|under|unless|until|upon|when|whenever|where|"
+    r"whereas|while|with|within|without|yet)\b", re.IGNORECASE)
+"""An opening that starts with a preposition or subordinating word ("In the midst of
+chaos,", "When they arrived,") is a phrase the rest does not need: its clause has its own
+subject, so the cut quote still reads."""
 
 
 @dataclass
@@ -77,6 +89,23 @@ class GateConfig:
 def clause_cuts(text: str) -> list[int]:
     """Offsets in ``text`` where its clauses start (_CLAUSE), with 0 and ``len(text)``."""
     return [0] + [m.end() for m in _CLAUSE.finditer(text)] + [len(text)]
+
+
+def with_head(cand: Candidate, source_text: str) -> Candidate:
+    """``cand`` as the reader is shown it: a clause window that starts within the first
+    ``_MIN_HEAD`` characters of its sentence gets the sentence's opening back (from
+    ``source_text``, the text of its source) unless that opening is an introductory
+    phrase. Scoring and the decision saw the window; only what is quoted and cited
+    grows."""
+    start = cand.sentence[0]
+    if not 0 < cand.start - start < _MIN_HEAD or introductory(source_text[start:cand.start]):
+        return cand
+    return replace(cand, start=start, text=source_text[start:cand.end])
+
+
+def introductory(head: str) -> bool:
+    """``head`` opens on a preposition or subordinating word (see _INTRODUCTORY)."""
+    return bool(_INTRODUCTORY.match(head))
 
 
 def spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -343,9 +372,12 @@ def clause_with(cand: Candidate, value: str, coverage: Callable[[str], float],
     quoted span."""
     text = cand.text.rstrip()
     cuts = clause_cuts(text)
+    head = _MIN_HEAD if cand.start == cand.sentence[0] else 0
     low, needle = text.lower(), value.lower()
     runs = []
     for i in range(len(cuts) - 1):
+        if 0 < cuts[i] < head and not introductory(text[:cuts[i]]):
+            continue  # the sentence's short opening stays (see _MIN_HEAD)
         if i and rival(text[:cuts[i]]):
             break
         for j in range(len(cuts) - 1, i, -1):
@@ -492,6 +524,7 @@ class ExtractiveAnswerer:
         chosen = self.choose(cands)
         if q.kind in (Kind.PERSON, Kind.NAME) and outcome == "answered":
             chosen += self.speaker(chosen)
+        chosen = [with_head(c, self.sentence_source(c)) for c in chosen]
         parts = [cited(display(c), i) for i, c in enumerate(chosen)]
         quotes = [Quote(c.doc, str(c.doc.metadata["source"]), c.start, c.end,
                         round(c.score, 4)) for c in chosen]
@@ -556,10 +589,13 @@ class ExtractiveAnswerer:
             return {}
         return dict(self.reranker.signals(question, cands, self.sentence_text))
 
+    def sentence_source(self, cand: Candidate) -> str:
+        """The whole text of the source ``cand`` quotes."""
+        return self.knowledge.records[str(cand.doc.metadata["source"])].text
+
     def sentence_text(self, cand: Candidate) -> str:
         """The whole sentence a candidate (maybe a clause of it) comes from."""
-        record = self.knowledge.records[str(cand.doc.metadata["source"])]
-        return record.text[cand.sentence[0]:cand.sentence[1]]
+        return self.sentence_source(cand)[cand.sentence[0]:cand.sentence[1]]
 
     def _what(self) -> str:
         """How the answer names the corpus: "article" for one document."""
