@@ -100,12 +100,14 @@ class Entities:
         female: set[str] = set()
         male: set[str] = set()
         texts = list(texts)
-        common = _lower_words(texts)
+        common: frozenset[str] | None = None  # read only once an "according to" needs it
         for text in texts:
             for m in _PERSON_CUE.finditer(text):
                 name = _strip_possessive(_surname(m.group(1)))  # "President Obama's"
                 cue = text[m.start():m.start(1)].split()[0]
-                if _acronym(name) or (cue == "according" and name.lower() in common):
+                if cue == "according" and common is None:
+                    common = _lower_words(texts)
+                if _acronym(name) or (cue == "according" and name.lower() in (common or ())):
                     continue  # "according to USGS", "according to Bloomberg Online"
                 people[name] += 1
                 if cue in _FEMALE_CUE:

@@ -98,14 +98,15 @@ def with_head(cand: Candidate, source_text: str) -> Candidate:
     phrase. Scoring and the decision saw the window; only what is quoted and cited
     grows."""
     start = cand.sentence[0]
-    if not 0 < cand.start - start < _MIN_HEAD or introductory(source_text[start:cand.start]):
+    if not kept_head(source_text[start:cand.start]):
         return cand
     return replace(cand, start=start, text=source_text[start:cand.end])
 
 
-def introductory(head: str) -> bool:
-    """``head`` opens on a preposition or subordinating word (see _INTRODUCTORY)."""
-    return bool(_INTRODUCTORY.match(head))
+def kept_head(head: str) -> bool:
+    """Whether a quote must not start after ``head``, the opening of its sentence: it is
+    short (``_MIN_HEAD``) and no introductory phrase (``_INTRODUCTORY``)."""
+    return 0 < len(head) < _MIN_HEAD and not _INTRODUCTORY.match(head)
 
 
 def spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -372,12 +373,12 @@ def clause_with(cand: Candidate, value: str, coverage: Callable[[str], float],
     quoted span."""
     text = cand.text.rstrip()
     cuts = clause_cuts(text)
-    head = _MIN_HEAD if cand.start == cand.sentence[0] else 0
+    whole = cand.start == cand.sentence[0]
     low, needle = text.lower(), value.lower()
     runs = []
     for i in range(len(cuts) - 1):
-        if 0 < cuts[i] < head and not introductory(text[:cuts[i]]):
-            continue  # the sentence's short opening stays (see _MIN_HEAD)
+        if whole and kept_head(text[:cuts[i]]):
+            continue  # the sentence's short opening stays
         if i and rival(text[:cuts[i]]):
             break
         for j in range(len(cuts) - 1, i, -1):
