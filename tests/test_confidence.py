@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from bot.confidence import Calibration, CalibrationError, load_calibration
+from bot.contract import Answer, Citation
 from bot.learn import calibrate
-from bot.learn.squad import contains_gold, load_squad, normalise_answer
+from bot.learn.squad import contains_gold, lead_holds_gold, lead_of, load_squad, normalise_answer
 from bot.question import Question, has_value
 from bot.short import lead, short_value
 
@@ -140,6 +141,19 @@ def test_squad_normalisation_and_containment() -> None:
     assert not contains_gold("anything", [])
 
 
+def test_the_lead_of_an_answer_is_scored_against_the_gold() -> None:
+    quote = "The lighthouse was built in 1871 on the headland"
+    cite = Citation(n=1, chunk_id="c", source="s.txt", title="S", text=quote, start=0,
+                    end=len(quote), score=1.0)
+    led = Answer(answer=f"1871 — {quote} [1].", found=True, status="answered",
+                 citations=[cite])
+    plain = Answer(answer=f"{quote} — or so they say [1].", found=True, status="answered",
+                   citations=[cite])
+    assert lead_of(led) == "1871" and lead_of(plain) is None
+    assert lead_holds_gold("1871", ["in 1871"]) and lead_holds_gold("Maycomb", ["Maycomb, AL"])
+    assert not lead_holds_gold("1870", ["1871"])
+
+
 def test_squad_file_is_parsed() -> None:
     articles = load_squad(MINI)
     assert [len(a.questions) for a in articles] == [9, 6]
@@ -205,6 +219,28 @@ def test_squad_file_is_parsed() -> None:
      "the unrest.", "Over 3,000 weapons"),
     ("How much did the college pay for the laptops?", "The college gave laptops to all "
      "incoming students in the fall of 2004.", None),
+    # of several values of the asked kind, the one beside the question's words
+    ("How much did the second phase cost?", "The first phase cost $40 million in 2001 and "
+     "the second phase cost $95 million.", "$95 million"),
+    ("What is the name of the ship the explorer sailed?", "Captain Rolf Hansen, a navigator "
+     "from Bergen, sailed the ship Nordlys Star across the sea.", "Nordlys Star"),
+    # a name whose hyphen splits it stays whole; a speed keeps "km/h"; a year is no amount
+    ("What is the full name of the new mayor?", "Mayor Anna-Lise Berg took office in the "
+     "spring.", "Mayor Anna-Lise Berg"),
+    ("How fast did the winner go on average?", "In 1987 the speed was 67 km/h, and by 2007 "
+     "the winner's average had improved.", "67 km/h"),
+    ("How far is the epicentre from the capital?", "The epicentre was 80 km west of the "
+     "capital, with the main tremor at 14:28 local time.", "80 km"),
+    ("What share of the market did the firm hold?", "From January 2004 to January 2005, its "
+     "market share rose to 65%.", "65%"),
+    # a place: the one beside the question's words, not a word describing a noun
+    ("Where was the treaty signed?", "Drafted in Vienna by the envoys, the treaty was signed "
+     "in Paris a year later.", "Paris"),
+    ("Where did the ferry dock?", "The ferry docked at the French port of Calais.", "Calais"),
+    ("Where did the strike begin?", "The strike in Lyon spread to other cities, including "
+     "Paris and Nantes.", "Lyon"),
+    ("Where is the museum?", "The museum stands in Oslo's old harbour district.", "Oslo"),
+    ("Where was the book published?", "It appeared in an English translation in 1950.", None),
 ])
 def test_short_value_is_cut_from_the_sentence(question: str, text: str, value: str | None
                                               ) -> None:
@@ -280,6 +316,8 @@ def test_eval_squad_end_to_end(tmp_path: Path) -> None:
         assert row["status"] in ("answered", "closest", "not_found")
         assert row["found"] == (row["status"] == "answered")
         assert 0 <= row["confidence"] <= 1
+        assert row["written_by"] == "extractive" and row["fallback"] is None
+        assert row["lead_right"] is None or row["lead"] and row["right"]
     assert report["summary"]["has_answer"] >= 0.5  # plain questions on a tiny document
     bad = run_cli("eval", "--squad", str(tmp_path / "missing.json"), tmp=tmp_path)
     assert bad.returncode == 2 and "not found" in bad.stderr and "Traceback" not in bad.stderr

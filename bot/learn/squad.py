@@ -103,17 +103,38 @@ def article_bots(base: Any, articles: list[SquadArticle], collect: bool = False,
             yield article, QantarBot.from_settings(settings, collect, chat_model)
 
 
+def lead_of(answer: Any) -> str | None:
+    """The short value an answer leads with ("Over 3,000 weapons — “…” [1]"), if any."""
+    head, dash, _ = answer.answer.partition(" — ")
+    if not dash or not answer.found or not answer.citations or "[" in head:
+        return None
+    first = answer.citations[0].text.strip()[:20]
+    return None if first and answer.answer.lstrip("…“\" ").startswith(first) else head
+
+
+def lead_holds_gold(lead: str, answers: list[str]) -> bool:
+    """A lead is right when it holds a gold answer or is part of one ("Maycomb" of
+    "Maycomb, Alabama")."""
+    norm = normalise_answer(lead)
+    return contains_gold(lead, answers) or bool(norm) and any(
+        f" {norm} " in f" {normalise_answer(a)} " for a in answers)
+
+
 def score_row(q: SquadQuestion, answer: Any, ms: float) -> dict[str, Any]:
     """One question's outcome, as ``--json`` writes it."""
     found = bool(answer.found)
     cited = any(contains_gold(c.text, q.answers) for c in answer.citations)
     right = not found if q.impossible else found and contains_gold(answer.answer, q.answers)
+    lead = lead_of(answer)
     return {
         "id": q.id, "question": q.question, "impossible": q.impossible,
         "gold": q.answers[:3], "answer": answer.answer, "found": found,
         "status": answer.status, "confidence": answer.confidence,
         "right": right, "cited": cited if not q.impossible else None,
         "answer_chars": len(answer.answer), "ms": round(ms, 2),
+        "written_by": answer.written_by, "fallback": answer.fallback, "lead": lead,
+        "lead_right": (lead_holds_gold(lead, q.answers)
+                       if lead and not q.impossible and right else None),
     }
 
 
@@ -151,6 +172,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "questions": len(rows), "has_answer_n": len(has), "no_answer_n": len(no),
         "has_answer": rate(has, "right"), "no_answer": rate(no, "right"),
         "overall": rate(rows, "right"), "cited": rate(has, "cited"),
+        "lead_right": rate(has, "lead_right"),
         "always_refuse": round(len(no) / len(rows), 4) if rows else None,
         "answered_share": rate(rows, "found"),
         "mean_answer_chars": round(float(np.mean(chars)), 1) if chars else None,
@@ -180,6 +202,7 @@ def render(report: dict[str, Any]) -> str:
     for label, key in (("has-answer accuracy", "has_answer"), ("no-answer accuracy", "no_answer"),
                        ("overall accuracy", "overall"), ("always refusing", "always_refuse"),
                        ("answerable: a citation holds a gold answer", "cited"),
+                       ("right answers with a short lead: lead holds it", "lead_right"),
                        ("share answered (found)", "answered_share"),
                        ("mean answer characters", "mean_answer_chars"),
                        ("answer p50 ms", "p50_ms"), ("errors", "errors")):
