@@ -233,6 +233,14 @@ def test_squad_file_is_parsed() -> None:
      "capital, with the main tremor at 14:28 local time.", "80 km"),
     ("What share of the market did the firm hold?", "From January 2004 to January 2005, its "
      "market share rose to 65%.", "65%"),
+    # a question term across a clause boundary belongs to the other clause's value
+    ("How large was the number of injured?", "Officials said 10,000 people were injured and "
+     "80% of the buildings were destroyed.", "10,000"),
+    # a count does not reach past a comma to the thing counted
+    ("How many people were hurt in the floods?", "In March 2015, people were hurt in the "
+     "floods.", None),
+    ("How many residents did the city have in 2012?", "In 2012, residents numbered about "
+     "2.7 million.", None),
     # a place: the one beside the question's words, not a word describing a noun
     ("Where was the treaty signed?", "Drafted in Vienna by the envoys, the treaty was signed "
      "in Paris a year later.", "Paris"),
