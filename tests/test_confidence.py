@@ -229,8 +229,8 @@ def test_squad_file_is_parsed() -> None:
      "spring.", "Mayor Anna-Lise Berg"),
     ("How fast did the winner go on average?", "In 1987 the speed was 67 km/h, and by 2007 "
      "the winner's average had improved.", "67 km/h"),
-    ("How far is the epicentre from the capital?", "The epicentre was 80 km west of the "
-     "capital, with the main tremor at 14:28 local time.", "80 km"),
+    ("How far is it from Chengdu?", "The epicentre lay 80 km to the west of the old provincial "
+     "capital of Chengdu, with the first tremor at 14:28.", "80 km"),
     ("What share of the market did the firm hold?", "From January 2004 to January 2005, its "
      "market share rose to 65%.", "65%"),
     # a question term across a clause boundary belongs to the other clause's value
@@ -245,8 +245,8 @@ def test_squad_file_is_parsed() -> None:
     ("Where was the treaty signed?", "Drafted in Vienna by the envoys, the treaty was signed "
      "in Paris a year later.", "Paris"),
     ("Where did the ferry dock?", "The ferry docked at the French port of Calais.", "Calais"),
-    ("Where did the strike begin?", "The strike in Lyon spread to other cities, including "
-     "Paris and Nantes.", "Lyon"),
+    ("Where did the strike begin?", "The strike in Lyon triggered walkouts in other cities, "
+     "including Paris and Nantes.", "Lyon"),
     ("Where is the museum?", "The museum stands in Oslo's old harbour district.", "Oslo"),
     ("Where was the book published?", "It appeared in an English translation in 1950.", None),
 ])
