@@ -224,6 +224,11 @@ def test_squad_file_is_parsed() -> None:
      "the second phase cost $95 million.", "$95 million"),
     ("What is the name of the ship the explorer sailed?", "Captain Rolf Hansen, a navigator "
      "from Bergen, sailed the ship Nordlys Star across the sea.", "Nordlys Star"),
+    # a one-word name given after "known as" or in quotes
+    ("What is the name of the festival?", "Every summer the town of Bergen Falls holds its "
+     "festival, known as Midsommar, by the river.", "Midsommar"),
+    ("What was the name of the ship?", "Captain Rolf Hansen sailed from Oslo aboard the "
+     "schooner “Stella” in 1890.", "Stella"),
     # a name whose hyphen splits it stays whole; a speed keeps "km/h"; a year is no amount
     ("What is the full name of the new mayor?", "Mayor Anna-Lise Berg took office in the "
      "spring.", "Mayor Anna-Lise Berg"),
