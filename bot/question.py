@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 from index.chunking import abbreviated
@@ -115,6 +116,16 @@ class Question:
     def related_to(self, term: str) -> frozenset[str]:
         """Document words related in meaning to ``term`` (empty when none or not looked up)."""
         return self.related.get(term, frozenset())
+
+    def only_asked(self, value: str) -> bool:
+        """Whether every word of ``value`` is one the question itself uses: a name or number
+        the question states ("One World Trade Center", "To Kill a Mockingbird") answers
+        nothing new."""
+        return set(words(value)) <= self._asked
+
+    @cached_property
+    def _asked(self) -> frozenset[str]:
+        return frozenset(words(self.text))
 
     def counted_or_related(self) -> tuple[str, ...]:
         """What "how many X" counts, and the documents' words close in meaning to it: "how
@@ -305,9 +316,7 @@ def has_value(q: Question, text: str) -> bool:
         text = _ASIDE.sub(" ", text)
     pattern = WANTS[q.wants][2] if q.wants else VALUE_PATTERNS.get(q.kind)
     if q.kind in (Kind.PERSON, Kind.NAME):  # "To Kill a Mockingbird" names nobody new
-        asked = {w.lower() for w in words(q.text)}
-        return any(not {w.lower() for w in words(m.group(0))} <= asked
-                   for m in _FULL_NAME.finditer(text))
+        return any(not q.only_asked(m.group(0)) for m in _FULL_NAME.finditer(text))
     return True if pattern is None else bool(pattern.search(text))
 
 

@@ -73,18 +73,17 @@ def nearest(q: Question, text: str, spans: list[tuple[int, int]]) -> int:
     whose lead holds a gold answer 510 -> 558, wrong leads 182 -> 159
     (docs/answer-quality-log.md)."""
     terms = set(q.terms)
-    found = [(m.start(), m.end()) for m in _TOKEN.finditer(text)
-             if stem(m.group(0).lower()) in terms]
+    found = [(m.start(), m.end(), key) for m in _TOKEN.finditer(text)
+             if (key := stem(m.group(0).lower())) in terms]
 
     def closeness(span: tuple[int, int]) -> float:
         start, end = span
         gaps: dict[str, int] = {}
-        for a, b in found:
+        for a, b, key in found:
             if start <= a < end:
                 continue  # a word of the value itself
             between = text[end:a] if a >= end else text[b:start]
             gap = len(_TOKEN.findall(between)) + _CLAUSE_GAP * bool(_CLAUSE.search(between))
-            key = stem(text[a:b].lower())
             gaps[key] = min(gaps.get(key, gap), gap)
         return sum(1 / (1 + gap) for gap in gaps.values())
 
@@ -149,10 +148,9 @@ def _amount(q: Question, text: str) -> tuple[int, str] | None:
         if not hits:
             return None
         return hits[nearest(q, text, [(a, a + len(v)) for a, v in hits])]
-    asked = {w.lower() for w in words(q.text)}
     found = [(m, _UNIT.match(text, m.end()) or _CURRENCY_AFTER.match(text, m.end()))
              for m in matches  # "One World Trade Center" names no amount
-             if not set(words(m.group(0).lower())) <= asked]
+             if not q.only_asked(m.group(0))]
     wanted = next((f for f in map(_unit_family, _ASKED_UNIT.finditer(q.text)) if f), None)
     if wanted:  # "how tall … in meters?": "541 m", not the "1,776 feet" before it
         found = [f for f in found if f[1] and _unit_family(f[1]) == wanted] or found
@@ -245,13 +243,12 @@ def _place(q: Question, text: str) -> str | None:
         if run and run.group(0).lower() not in asked:
             starts.add(m.start() + run.start())
     moved = (a if a in examples else _past_modifier(plain, a) for a in starts)
-    starts = {a for a in moved if a is not None
-              and (run := _CAP_RUN.match(plain, a)) and run.group(0).lower() not in asked}
-    if not starts:
+    spans = sorted({run.span() for a in moved if a is not None
+                    and (run := _CAP_RUN.match(plain, a)) and run.group(0).lower() not in asked})
+    if not spans:
         return None
     named = next((m.end() for m in _LETTERS.finditer(plain)
                   if q.head and stem(m.group(0).lower()) == q.head), -1)
-    spans = [run.span() for a in sorted(starts) if (run := _CAP_RUN.match(plain, a))]
     at = min((a for a in examples if named >= 0 and a >= named),
              default=spans[nearest(q, plain, spans)][0])
     listing = at in examples or bool(_PLACE_NOUNS.search(q.text))
@@ -290,11 +287,9 @@ def _name(q: Question, text: str) -> str | None:
     """The name a "what is the name of…?" question asks for: of the names the sentence
     gives (not the question's own), the one beside the question's words; a name the
     sentence marks as one (in quotes, after "known as", "called"…) first."""
-    asked = {w.lower() for w in words(q.text)}
     given, others = _name_spans(text)
     for spans in (given, others):
-        names = [(a, b) for a, b in spans
-                 if not {w.lower() for w in words(text[a:b])} <= asked]
+        names = [(a, b) for a, b in spans if not q.only_asked(text[a:b])]
         if names:
             start, end = names[nearest(q, text, names)]
             return text[start:end]
@@ -324,9 +319,8 @@ _GIVEN_NAME = re.compile(
 
 
 def _person(q: Question, text: str, people: frozenset[str] = frozenset()) -> str | None:
-    asked = {w.lower() for w in words(q.text)}
     for m in VALUE_PATTERNS[Kind.PERSON].finditer(text):
-        if {w.lower() for w in words(m.group(0))} <= asked:
+        if q.only_asked(m.group(0)):
             continue
         if not people:
             return m.group(0)
