@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.question import CARRIED
-from bot.short import full_name
+from bot.short import full_name, opens_with
 
 if TYPE_CHECKING:
     from bot.answerers.base import Draft
@@ -104,6 +104,8 @@ def metadata_answer(question: str, knowledge: Knowledge) -> Draft | None:
         lede = record.text[start:end]
         person = main_person(record.text, knowledge.entities.people) if subject else None
         named = full_name(lede, person) if person else None
+        if named and opens_with(lede, named):
+            return cited("subject_named", start, end, lede=lede)  # no name said twice
         if named:
             return cited("subject", start, end, person=named, lede=lede)
         return cited("gist", start, end, lede=lede)

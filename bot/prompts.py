@@ -18,6 +18,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "dateline": frozenset({"dateline", "cite"}),
     "gist": frozenset({"lede", "cite"}),
     "subject": frozenset({"person", "lede", "cite"}),
+    "subject_named": frozenset({"lede", "cite"}),
     "no_author": frozenset(),
     "closest": frozenset({"what", "noun"}),
     "more_after": frozenset({"what"}),

@@ -18,7 +18,7 @@ QUALIFIERS = (r"over|more than|about|around|nearly|almost|at least|some|up to|ro
               r"approximately|less than|fewer than")
 """Words that bound a number ("more than 40"): dropping one overstates what is said."""
 _QUALIFIER = rf"(?:(?:{QUALIFIERS}|only|just)\s+)?"
-_AMOUNT = (rf"{_QUALIFIER}(?:\$\s?|US\$\s?|€\s?|£\s?)?(?:\d[\d,.]*|(?:{_NUMBER_WORDS})"
+_AMOUNT = (rf"{_QUALIFIER}(?:\$\s?|US\$\s?|€\s?|£\s?)?(?:\d[\d,.]*|(?:{_NUMBER_WORDS})\b"
            r"(?:[\s-](?:hundred|thousand|million|billion))?)"
            r"(?:\s*(?:%|percent|per cent)|\s+(?:hundred|thousand|million|billion|"
            r"trillion)(?:s)?)?")
@@ -97,9 +97,14 @@ def lead(q: Question, quote: str, people: frozenset[str] = frozenset()) -> str |
     value = short_value(q, quote, people)
     if not value or len(quote) < _MIN_SENTENCE:
         return None
-    if value.lower() in quote.lstrip("…“\" ")[:len(value) + 12].lower():
-        return None  # the quote opens with it ("For two weeks, I stayed…")
-    return value
+    return None if opens_with(quote, value) else value
+
+
+def opens_with(quote: str, value: str, slack: int = 12) -> bool:
+    """``quote`` already opens with ``value``, give or take ``slack`` characters before it
+    ("For two weeks, I stayed…", "President Kassym-Jomart Tokayev revealed…"): a lead would
+    only repeat it."""
+    return value.lower() in quote.lstrip("…“\" ")[:len(value) + slack].lower()
 
 
 # Words after which "over" is a preposition, not "more than": "concern over $3 billion"

@@ -624,8 +624,48 @@ def test_who_the_document_is_about(fake_bot: QantarBot, question: str,
         return
     assert draft is not None and draft.found
     answer = fake_bot.ask(question)
-    assert answer.answer.startswith("President Kassym-Jomart Tokayev — ")
+    # The lede opens with the name, so the answer is the lede, the name said once.
+    assert answer.answer.startswith("President Kassym-Jomart Tokayev revealed")
+    assert answer.answer.count("Kassym-Jomart Tokayev") == 1
     assert "Tokayev" in answer.citations[0].text
+
+
+@pytest.mark.parametrize(("quote", "value", "slack", "opens"), [
+    ("President Kassym-Jomart Tokayev revealed his reflections.", "Kassym-Jomart Tokayev",
+     12, True),
+    ("“For two weeks, I stayed in the residence.”", "two weeks", 12, True),
+    ("… 18,498 people are listed as missing …", "18,498 people", 0, True),
+    ("… noting that over 3,000 weapons were seized …", "over 3,000 weapons", 0, False),
+    ("In an interview, President Kassym-Jomart Tokayev said the country held.",
+     "Kassym-Jomart Tokayev", 12, False),
+])
+def test_a_quote_that_opens_with_the_short_answer_needs_no_lead(quote: str, value: str,
+                                                                 slack: int,
+                                                                 opens: bool) -> None:
+    from bot.short import opens_with
+
+    assert opens_with(quote, value, slack) is opens
+
+
+def test_a_clause_cut_to_the_value_is_not_led_by_it_again(fake_settings: Settings,
+                                                          tmp_path: Path) -> None:
+    """ "18,498 people — … 18,498 people are listed as missing …" said it twice; a lead
+    still goes before a clause that opens with other words, and a quoted sentence that ends
+    inside its quotation marks gets no second stop after its citation."""
+    doc = tmp_path / "quake.txt"
+    doc.write_text(
+        "The Quake Report\n\nThe earthquake struck the mountain province on a Monday. Rescue "
+        "teams worked for weeks in the ruined valleys, and the toll kept rising as more reports "
+        "came in: 18,498 people are listed as missing, and 374,176 injured, but these figures "
+        "may further increase. The governor said: “We will rebuild every school.”\n",
+        encoding="utf-8")
+    fake_settings.include_article = False
+    fake_settings.sources = [doc]
+    bot = QantarBot.from_settings(fake_settings)
+    answer = bot.ask("How many people are listed as missing?").answer
+    assert answer == "… 18,498 people are listed as missing … [1]"
+    answer = bot.ask("What did the governor say about every school?").answer
+    assert answer.endswith("“We will rebuild every school.” [1]")
 
 
 @pytest.mark.parametrize(("question", "about_the_document"), [

@@ -29,7 +29,7 @@ from bot.metadata import after_dateline
 from bot.prompts import render
 from bot.question import Kind, Question, has_value, named_phrases, social_kind
 from bot.retrieval import Knowledge
-from bot.short import lead, short_value
+from bot.short import lead, opens_with, short_value
 from bot.text import main_script, stem, stem_set, words
 from index.embedding import english_words
 
@@ -425,7 +425,9 @@ def display_text(quote: str, cut_head: bool = False, cut_tail: bool = False) -> 
     text = head + (text if head else text[:1].upper() + text[1:])
     if tail:
         return text.rstrip(".") + tail
-    return text if text.endswith((".", "!", "?", "…")) else text.rstrip(".") + "."
+    if text.endswith((".", "!", "?", "…")) or _CLOSED.search(text):
+        return text
+    return text.rstrip(".") + "."
 
 
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
@@ -447,7 +449,13 @@ def cited(sentence: str, n: int) -> str:
     """Template citing quote ``n`` before the sentence's final punctuation."""
     body = literal(sentence)
     marker = " {" + str(n) + "}"
-    return body + marker if body.endswith("…") else body[:-1] + marker + body[-1]
+    if body.endswith(("…", "...")) or _CLOSED.search(body):
+        return body + marker  # "…chaos.” [1]", not "…chaos.” [1]." with a second stop
+    return body[:-1] + marker + body[-1]
+
+
+_CLOSED = re.compile(r"[.!?][”\"’']$")
+"""A sentence that ends inside its closing quotation mark has its stop already."""
 
 
 class ExtractiveAnswerer:
@@ -536,11 +544,15 @@ class ExtractiveAnswerer:
                          confidence)
         value = lead(q, display(chosen[0]), self.knowledge.entities.people_set)
         if value:
+            quote = display(chosen[0])
             if q.kind in _SHORT_KINDS:
-                parts[0] = cited(clause_with(
+                quote = clause_with(
                     chosen[0], value, partial(self.scorer.coverage, q, weights=weights),
-                    partial(_rival, q, value, self.knowledge.entities.people_set)), 0)
-            parts[0] = f"{literal(value)} — {parts[0]}"
+                    partial(_rival, q, value, self.knowledge.entities.people_set))
+                parts[0] = cited(quote, 0)
+            # A clause cut to the value may now open with it ("… 18,498 people are…").
+            if not opens_with(quote, value, slack=0 if quote.startswith("…") else 12):
+                parts[0] = f"{literal(value)} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
     def rejudge(self, question: str, best: Candidate, confidence: float, outcome: Status,
