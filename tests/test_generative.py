@@ -228,6 +228,33 @@ def test_an_answer_that_leaves_out_the_chosen_passage_falls_back(
     assert answer.fallback == "unverified" and answer.written_by == "extractive"
 
 
+@pytest.mark.parametrize("question", ["Who opposed the new course?",
+                                      "Who exploited the peaceful protests?"])
+def test_the_writer_reads_every_sentence_the_decision_quotes(knowledge: Knowledge,
+                                                             tmp_path: Path,
+                                                             question: str) -> None:
+    """The passages shown to the model are the extractive answer's quotes first (here the
+    runner-up from elsewhere that names who), not simply the next-best sentences."""
+    from tests.fakes import passages_of
+
+    model = ScriptedChat(reply=echo(1))
+    llm_bot(knowledge, tmp_path, model).ask(question)
+    extractive = QantarBot(Settings(data_dir=tmp_path / "data", embeddings="fake",
+                                    reranker=False, calibration_path=model_decision(tmp_path)),
+                           knowledge).ask(question)
+    shown = list(passages_of(model.prompts[0]).values())
+    assert len(extractive.citations) == 2
+    assert extractive.citations[0].text in shown[0]
+    assert all(any(c.text in p for p in shown) for c in extractive.citations)
+
+
+def model_decision(tmp_path: Path) -> Path:
+    """A decision that answers everything (as :func:`tests.fakes.llm_bot` uses)."""
+    from tests.conftest import write_calibration
+
+    return write_calibration(tmp_path / "always.json", 0.0, 0.0)
+
+
 @pytest.mark.parametrize(("sentence", "ok"), [
     ("They recovered rifles, machine guns and grenade launchers.", True),
     ("They recovered a rifle, a machine gun and a grenade launcher.", False),  # reworded

@@ -356,6 +356,21 @@ def ranked_sentences(cands: list[Candidate], limit: int = 6
     return [(*key, score) for key, score in seen.items()]
 
 
+def quoted_first(chosen: list[Candidate], ranked: list[tuple[str, int, int, float]]
+                 ) -> list[tuple[str, int, int, float]]:
+    """``ranked`` with the sentences the answer quotes first, in its order: an LLM writer
+    reads what the decision vouched for, including a runner-up that ranked below other
+    sentences (choose() takes the first from elsewhere that holds a value of the kind
+    asked) and the sentence naming a quote's speaker."""
+    scores = {(source, start, end): score for source, start, end, score in ranked}
+    quoted: dict[tuple[str, int, int], float] = {}
+    for cand in chosen:
+        key = (str(cand.doc.metadata["source"]), *cand.sentence)
+        quoted.setdefault(key, scores.get(key, round(cand.score, 4)))
+    return ([(*key, score) for key, score in quoted.items()]
+            + [r for r in ranked if (r[0], r[1], r[2]) not in quoted])
+
+
 # Value kinds whose quote is cut to the clauses that hold the lead (clause_with). Not a
 # person's name: a "who" lead often comes from a speaker tag ("said Tokayev") whose clause
 # says nothing else.
@@ -534,6 +549,7 @@ class ExtractiveAnswerer:
         if q.kind in (Kind.PERSON, Kind.NAME) and outcome == "answered":
             chosen += self.speaker(chosen)
         chosen = [with_head(c, self.sentence_source(c)) for c in chosen]
+        signals["ranked"] = quoted_first(chosen, signals["ranked"])
         parts = [cited(display(c), i) for i, c in enumerate(chosen)]
         quotes = [Quote(c.doc, str(c.doc.metadata["source"]), c.start, c.end,
                         round(c.score, 4)) for c in chosen]
