@@ -225,7 +225,7 @@ _COUNTED = re.compile(r"\bhow (?:many|much)\s+(?!(?:did|do|does|is|are|was|were|
                       r"could|can|in|on|at|of|from|during|after|before|for|by|\w+ed)\b|\s*\?|$)")
 _PARTITIVE = re.compile(r"\bhow (many|much) of\b")
 _MONEY_ASKED = re.compile(
-    r"\bhow much\b(?:\s+[\w'’-]+){0,6}?\s+(?:money|cash|cost|costs|costed|pay|paid|pays|"
+    r"\bhow much\b(?:\s+[\w'’-]+){0,12}?\s+(?:money|cash|cost|costs|costed|pay|paid|pays|"
     r"spend|spent|spends|charge|charged|charges|donate|donated|donates|raise|raised|earn|"
     r"earned|earns|gross|grossed|sell for|sold for|worth|fund|funded|invest|invested|owe|"
     r"owed|budget|budgeted)\b|\bhow much money\b|\bhow (?:expensive|costly)\b|"

@@ -268,7 +268,9 @@ def test_short_value_is_cut_from_the_sentence(question: str, text: str, value: s
     ("how much money did they raise", True),
     ("What was the new price of the ticket?", True),
     ("How expensive was it?", True),
+    ("How much did the Solar Total Energy Project in Shenandoah cost to build?", True),
     ("How much land did they lose?", False),
+    ("How much land did the farmers who were paid by the state lose?", False),
     ("How many weapons were stolen?", False),
     ("How much did the price rise?", False),
 ])
