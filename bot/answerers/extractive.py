@@ -558,9 +558,9 @@ class ExtractiveAnswerer:
             intro = literal(render("closest", what=self._what(), noun=noun))
             return Draft(" ".join([intro, *parts]), False, quotes, signals, "closest",
                          confidence)
-        value = lead(q, display(chosen[0]), self.knowledge.entities.people_set)
+        quote = display(chosen[0])
+        value = lead(q, quote, self.knowledge.entities.people_set)
         if value:
-            quote = display(chosen[0])
             if q.kind in _SHORT_KINDS:
                 quote = clause_with(
                     chosen[0], value, partial(self.scorer.coverage, q, weights=weights),
