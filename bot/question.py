@@ -121,10 +121,11 @@ class Question:
         """Whether every word of ``value`` is one the question itself uses: a name or number
         the question states ("One World Trade Center", "To Kill a Mockingbird") answers
         nothing new."""
-        return set(words(value)) <= self._asked
+        return set(words(value)) <= self.asked
 
     @cached_property
-    def _asked(self) -> frozenset[str]:
+    def asked(self) -> frozenset[str]:
+        """The question's own words (lower case), computed once per question."""
         return frozenset(words(self.text))
 
     def counted_or_related(self) -> tuple[str, ...]:

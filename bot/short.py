@@ -239,7 +239,7 @@ def _place(q: Question, text: str) -> str | None:
     "Mangystau" it opens with), else the place not asked about beside the question's words
     (not a word describing a noun: "the French port"); the whole list when the question asks
     for places in the plural or the sentence lists examples."""
-    asked = {w.lower() for w in words(q.text)}
+    asked = q.asked
     plain = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), text)
     examples = {m.end() - 1 for m in _INCLUDING.finditer(plain)}
     starts = set(examples)

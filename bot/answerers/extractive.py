@@ -550,7 +550,8 @@ class ExtractiveAnswerer:
             chosen += self.speaker(chosen)
         chosen = [with_head(c, self.sentence_source(c)) for c in chosen]
         signals["ranked"] = quoted_first(chosen, signals["ranked"])
-        parts = [cited(display(c), i) for i, c in enumerate(chosen)]
+        shown = [display(c) for c in chosen]
+        parts = [cited(text, i) for i, text in enumerate(shown)]
         quotes = [Quote(c.doc, str(c.doc.metadata["source"]), c.start, c.end,
                         round(c.score, 4)) for c in chosen]
         if outcome == "closest":
@@ -558,16 +559,17 @@ class ExtractiveAnswerer:
             intro = literal(render("closest", what=self._what(), noun=noun))
             return Draft(" ".join([intro, *parts]), False, quotes, signals, "closest",
                          confidence)
-        quote = display(chosen[0])
-        value = lead(q, quote, self.knowledge.entities.people_set)
+        value = lead(q, shown[0], self.knowledge.entities.people_set)
         if value:
+            quote = shown[0]
             if q.kind in _SHORT_KINDS:
                 quote = clause_with(
                     chosen[0], value, partial(self.scorer.coverage, q, weights=weights),
                     partial(_rival, q, value, self.knowledge.entities.people_set))
                 parts[0] = cited(quote, 0)
-            # A clause cut to the value may now open with it ("… 18,498 people are…").
-            if not opens_with(quote, value, slack=0 if quote.startswith("…") else 12):
+            # lead() found the whole sentence does not open with the value; a clause cut
+            # at its head may ("… 18,498 people are listed as missing …").
+            if not (quote.startswith("…") and opens_with(quote, value, slack=0)):
                 parts[0] = f"{literal(value)} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
