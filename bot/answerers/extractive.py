@@ -31,6 +31,7 @@ from bot.question import Kind, Question, has_value, named_phrases, social_kind
 from bot.retrieval import Knowledge
 from bot.short import lead, opens_with, short_value
 from bot.text import main_script, stem, stem_set, words
+from bot.yesno import verdict
 from index.embedding import english_words
 
 # Bonus of a passage the previous answer quoted, when a follow-up names nothing of its own
@@ -571,6 +572,8 @@ class ExtractiveAnswerer:
             # at its head may ("… 18,498 people are listed as missing …").
             if not (quote.startswith("…") and opens_with(quote, value, slack=0)):
                 parts[0] = f"{literal(value)} — {parts[0]}"
+        elif said := verdict(standalone, shown[0]):
+            parts[0] = f"{said} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
     def rejudge(self, question: str, best: Candidate, confidence: float, outcome: Status,
