@@ -249,7 +249,8 @@ def _place(q: Question, text: str) -> str | None:
             starts.add(m.start() + run.start())
     moved = (a if a in examples else _past_modifier(plain, a) for a in starts)
     spans = sorted({run.span() for a in moved if a is not None
-                    and (run := _CAP_RUN.match(plain, a)) and run.group(0).lower() not in asked})
+                    and (run := _CAP_RUN.match(plain, a)) and run.group(0).lower() not in asked
+                    and not _opens_with_function_word(run.group(0))})
     if not spans:
         return None
     named = next((m.end() for m in _LETTERS.finditer(plain)
@@ -266,6 +267,20 @@ def _place(q: Question, text: str) -> str | None:
 
 
 _POSSESSIVE = re.compile(r"[’']s?$")
+
+
+_NEVER_A_PLACE = frozenset((
+    "to", "for", "and", "but", "or", "with", "by", "from", "if", "is", "was", "are", "were",
+    "it", "this", "that", "these", "those", "he", "she", "they", "we", "his", "her", "their",
+    "our", "my", "its", "when", "while", "how", "what", "why", "who"))
+"""Words that open a title or a clause but no place name ("The Hague", "An County", "US"
+and "In Salah" are places)."""
+
+
+def _opens_with_function_word(run: str) -> bool:
+    """A capitalised run opening with "To", "For", "How"… is a title or a clause ("set 20
+    years after the time depicted in To Kill a Mockingbird"), not a place."""
+    return run.split(maxsplit=1)[0].lower() in _NEVER_A_PLACE
 
 
 def _past_modifier(text: str, at: int) -> int | None:

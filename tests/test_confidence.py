@@ -254,6 +254,9 @@ def test_squad_file_is_parsed() -> None:
      "including Paris and Nantes.", "Lyon"),
     ("Where is the museum?", "The museum stands in Oslo's old harbour district.", "Oslo"),
     ("Where was the book published?", "It appeared in an English translation in 1950.", None),
+    # a title is no place
+    ("Where is the story set?", "The draft is set 20 years after the time depicted in To Kill "
+     "a Mockingbird.", None),
 ])
 def test_short_value_is_cut_from_the_sentence(question: str, text: str, value: str | None
                                               ) -> None:
