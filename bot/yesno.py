@@ -46,20 +46,27 @@ _CLAUSE_END = re.compile(r"[,;:.!?()]|\b(?:but|and|while|although|though|whereas
 _UNSURE = re.compile(r"\b(?:may|might|could|would|if|whether|unless|perhaps|possibly|"
                      r"likely|reportedly|allegedly|alleged|rumou?rs?|claim(?:s|ed)?|"
                      r"suspected|expected|planned|proposed|plans?)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\bI\b|\b(?i:me|my|we|us|our)\b")
 _REACH = 3
 """Content words after a negation that it is taken to deny."""
 _FRAMING = frozenset(("really", "actually", "basically", "ever", "exactly", "please",
                       "also", "article", "text", "story", "according"))
 
 
-def verdict(question: str, quote: str) -> Verdict | None:
-    """"Yes" or "No" when ``quote`` plainly decides the yes/no ``question``, else None."""
+def verdict(question: str, quote: str, speaker: str = "") -> Verdict | None:
+    """"Yes" or "No" when ``quote`` plainly decides the yes/no ``question``, else None.
+    ``speaker``: who says ``quote`` when it does not name them; in a first-person quote
+    ("I was advised to leave") the speaker's name is the "I" ("Was Tokayev advised…?")."""
     asked = _asked(question)
     if not asked:
         return None
     if _denies(quote, set(asked)):
         return "No"
+    if speaker and _FIRST_PERSON.search(quote):
+        named = {stem(w) for w in words(speaker)}
+        asked = [t for t in asked if t not in named]
     return "Yes" if _affirms(quote, asked) else None
+
 
 
 def _asked(question: str) -> list[str]:

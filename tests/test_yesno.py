@@ -61,6 +61,23 @@ def test_no_verdict_unless_the_quote_plainly_decides(question: str, quote: str) 
     assert verdict(question, quote) is None
 
 
+@pytest.mark.parametrize(("question", "quote", "speaker", "said"), [
+    # the "I" of a first-person quote is its speaker
+    ("Was Tokayev advised to leave the residence?",
+     "I was repeatedly advised to leave the residence.", "Tokayev", "Yes"),
+    ("Did Tokayev stay in the Akorda?", "For two weeks, I stayed in the Akorda.",
+     "Kassym-Jomart Tokayev", "Yes"),
+    # someone else's "I", or a quote in the third person, does not stand for him
+    ("Was Tokayev advised to leave the residence?",
+     "I was repeatedly advised to leave the residence.", "Smith", None),
+    ("Was Tokayev advised to leave the residence?",
+     "The minister was advised to leave the residence.", "Tokayev", None),
+])
+def test_a_first_person_quote_speaks_for_its_speaker(question: str, quote: str, speaker: str,
+                                                      said: str | None) -> None:
+    assert verdict(question, quote, speaker) == said
+
+
 def test_a_yes_no_answer_leads_with_the_verdict_its_quote_shows(fake_settings: Settings,
                                                                  tmp_path: Path) -> None:
     """End to end: the verdict goes before the cited quote that shows it; a wh-question

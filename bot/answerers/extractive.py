@@ -572,7 +572,7 @@ class ExtractiveAnswerer:
             # at its head may ("… 18,498 people are listed as missing …").
             if not (quote.startswith("…") and opens_with(quote, value, slack=0)):
                 parts[0] = f"{literal(value)} — {parts[0]}"
-        elif said := verdict(standalone, shown[0]):
+        elif said := verdict(standalone, shown[0], self.speaker_name(chosen[0])):
             parts[0] = f"{said} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
@@ -634,6 +634,12 @@ class ExtractiveAnswerer:
     def _what(self) -> str:
         """How the answer names the corpus: "article" for one document."""
         return "article" if len(self.knowledge.records) == 1 else "indexed documents"
+
+    def speaker_name(self, cand: Candidate) -> str:
+        """Who says ``cand`` when it names nobody ("" when it names someone or nobody is
+        found): the "I" of a first-person quote."""
+        record = self.knowledge.records[str(cand.doc.metadata["source"])]
+        return speaker_of(record.text, cand.start, cand.end, self.knowledge.entities.people_set)
 
     def speaker(self, chosen: list[Candidate]) -> list[Candidate]:
         """For "who" questions answered by a quote that names nobody ("…, he said"): the
