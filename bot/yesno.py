@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from bot.question import CARRIED
 from bot.text import STOPWORDS, stem, words
 
 Verdict = Literal["Yes", "No"]
@@ -33,9 +34,6 @@ _AUXILIARY = re.compile(r"^\W*(?:(?:so|and|but|ok|okay|then|also),?\s+)?"
 _SHIFTED = re.compile(r"\b(?:or|other than|except|besides|apart from|aside from|instead of|"
                       r"rather than|not|never|no|none|nothing|nobody|without)\b|n[’']t\b",
                       re.IGNORECASE)
-_CONTEXT = re.compile(r"\s*\([^()]*\)\s*$")
-"""Words a follow-up's rewrite appends in brackets ("did he name them? (violent)"): context
-for retrieval, not part of what is asked."""
 _NEGATION = re.compile(r"\b(?:not|never|no|none|cannot|neither|nor|without|nobody|nothing|"
                        r"nowhere)\b|n[’']t\b", re.IGNORECASE)
 _NOT_A_DENIAL = re.compile(r"^\s*(?:only|just|merely|simply|least|always|until|yet|longer "
@@ -68,11 +66,10 @@ def verdict(question: str, quote: str, speaker: str = "") -> Verdict | None:
     return "Yes" if _affirms(quote, asked) else None
 
 
-
 def _asked(question: str) -> list[str]:
     """The stems of a plain yes/no question's content words, in order ([] for any other
     question)."""
-    text = _CONTEXT.sub("", question)
+    text = CARRIED.sub("", question)  # "did he name them? (violent)": carried, not asked
     m = _AUXILIARY.match(text)
     if not m:
         return []
