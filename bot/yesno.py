@@ -28,9 +28,14 @@ from bot.text import STOPWORDS, stem, words
 
 Verdict = Literal["Yes", "No"]
 
-_AUXILIARY = re.compile(r"^\W*(?:(?:so|and|but|ok|okay|then|also),?\s+)?"
+_AUXILIARY = re.compile(r"^\W*(?:[^:?]{1,40}:\s*|(?:[\w']+\s+){0,3}?[\w']+,\s*)?"
+                        r"(?:(?:so|and|but|ok|okay|then|also),?\s+)?"
                         r"(is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
                         r"should)\b\s*", re.IGNORECASE)
+"""A yes/no question, after a short lead-in ("Quick question:", "Tell me,")."""
+_NO_LEAD_IN = re.compile(r"\b(?:if|when|unless|after|before|since|because|once|until|what|"
+                         r"where|why|how|who|whom|whose|which)\b", re.IGNORECASE)
+"""A lead-in with these makes it another question ("If it rains, will they…?", "Where, …")."""
 _SHIFTED = re.compile(r"\b(?:or|other than|except|besides|apart from|aside from|instead of|"
                       r"rather than|not|never|no|none|nothing|nobody|without)\b|n[’']t\b",
                       re.IGNORECASE)
@@ -71,7 +76,7 @@ def _asked(question: str) -> list[str]:
     question)."""
     text = CARRIED.sub("", question)  # "did he name them? (violent)": carried, not asked
     m = _AUXILIARY.match(text)
-    if not m:
+    if not m or _NO_LEAD_IN.search(text, 0, m.start(1)):
         return []
     rest = text[m.end():]
     if _SHIFTED.search(rest):

@@ -28,6 +28,11 @@ from bot.yesno import verdict
      "I was repeatedly advised to leave the residence, even to evacuate abroad.", "Yes"),
     ("Did HP sell iPods under its own brand?",
      "In 2004 HP began to sell iPods under its own brand.", "Yes"),
+    # after a short lead-in
+    ("Quick question: were any of the Olympic venues damaged?",
+     "None of the Olympic venues were damaged.", "No"),
+    ("Tell me, were any of the Olympic venues damaged?",
+     "None of the Olympic venues were damaged.", "No"),
 ])
 def test_a_quote_that_plainly_decides_gets_a_verdict(question: str, quote: str,
                                                       said: str) -> None:
@@ -46,8 +51,10 @@ def test_a_quote_that_plainly_decides_gets_a_verdict(question: str, quote: str,
     ("Were the attacks coordinated or random?", "The attacks were not random."),
     ("Didn't he leave the capital?", "He did not leave the capital."),
     ("Were cities other than Almaty affected?", "This was not limited to Almaty."),
-    # a wh-question is no yes/no question
-    ("Why was the violence not limited to Almaty?", "This was not limited to Almaty."),
+    # a wh-question is no yes/no question, nor one after a condition or a wh-word
+    ("Why was the violence limited to Almaty?", "This was not limited to Almaty."),
+    ("If the army came, was the violence limited to Almaty?", "This was not limited to Almaty."),
+    ("Where, was it limited to Almaty?", "This was not limited to Almaty."),
     # the question's words in another order: who did what to whom may differ
     ("Did Apple sell HP-branded iPods?",
      "HP announced that it sells HP-branded iPods under a license from Apple."),
