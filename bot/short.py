@@ -228,6 +228,11 @@ def _duration(q: Question, text: str) -> str | None:
 
 _PLACE_NOUNS = re.compile(r"\b(?:cities|regions|countries|towns|places|provinces|areas|"
                           r"locations|states)\b", re.IGNORECASE)
+_NEGATED = re.compile(r"(?:\b(?:not|never|no|nor|neither)|n[’']t)(?:\s+[a-z]+){0,2}\s+$",
+                      re.IGNORECASE)
+"""Just before a place, a negation says it is not the place ("This was not limited to
+Almaty"): no lead names it, unless the question asks what is negated."""
+_DENIED = re.compile(r"\b(?:not|never|no|nor|neither)\b|n[’']t\b", re.IGNORECASE)
 _INCLUDING = re.compile(r"\b(?:including|such as)\s+[A-Z]")
 _LIST = re.compile(r"[A-Z][\w’'-]*(?:(?:,\s+(?:and\s+)?|\s+and\s+)[A-Z][\w’'-]*)+")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -240,6 +245,7 @@ def _place(q: Question, text: str) -> str | None:
     (not a word describing a noun: "the French port"); the whole list when the question asks
     for places in the plural or the sentence lists examples."""
     asked = q.asked
+    denied = bool(_DENIED.search(q.text))  # "what country did he never return to?"
     plain = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), text)
     examples = {m.end() - 1 for m in _INCLUDING.finditer(plain)}
     starts = set(examples)
@@ -250,7 +256,9 @@ def _place(q: Question, text: str) -> str | None:
     moved = (a if a in examples else _past_modifier(plain, a) for a in starts)
     spans = sorted({run.span() for a in moved if a is not None
                     and (run := _CAP_RUN.match(plain, a)) and run.group(0).lower() not in asked
-                    and not _opens_with_function_word(run.group(0))})
+                    and not _opens_with_function_word(run.group(0))
+                    and (denied or not _NEGATED.search(plain, max(0, run.start() - 40),
+                                                         run.start()))})
     if not spans:
         return None
     named = next((m.end() for m in _LETTERS.finditer(plain)

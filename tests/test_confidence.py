@@ -254,6 +254,13 @@ def test_squad_file_is_parsed() -> None:
      "including Paris and Nantes.", "Lyon"),
     ("Where is the museum?", "The museum stands in Oslo's old harbour district.", "Oslo"),
     ("Where was the book published?", "It appeared in an English translation in 1950.", None),
+    # a place the sentence negates is not the answer
+    ("Where was the treaty signed?", "The treaty was not signed in Vienna but in Paris.",
+     "Paris"),
+    ("Where did the gunmen get their weapons?", "This was not limited to Almaty, said the "
+     "minister, noting that weapons were seized.", None),
+    ("What country did Chopin never return to?", "Chopin arrived in Paris in 1831; he would "
+     "never return to Poland.", "Poland"),
     # a title is no place
     ("Where is the story set?", "The draft is set 20 years after the time depicted in To Kill "
      "a Mockingbird.", None),
