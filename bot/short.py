@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import partial
 
 from bot.question import _MONTHS, _NUMBER_WORDS, CURRENCY, VALUE_PATTERNS, WANTS, Kind, Question
-from bot.text import STOPWORDS, stem, words
+from bot.text import NEGATION, STOPWORDS, stem, words
 
 QUALIFIERS = (r"over|more than|about|around|nearly|almost|at least|some|up to|roughly|"
               r"approximately|less than|fewer than")
@@ -232,7 +232,6 @@ _NEGATED = re.compile(r"(?:\b(?:not|never|no|nor|neither)|n[’']t)(?:\s+[a-z]+)
                       re.IGNORECASE)
 """Just before a place, a negation says it is not the place ("This was not limited to
 Almaty"): no lead names it, unless the question asks what is negated."""
-_DENIED = re.compile(r"\b(?:not|never|no|nor|neither)\b|n[’']t\b", re.IGNORECASE)
 _INCLUDING = re.compile(r"\b(?:including|such as)\s+[A-Z]")
 _LIST = re.compile(r"[A-Z][\w’'-]*(?:(?:,\s+(?:and\s+)?|\s+and\s+)[A-Z][\w’'-]*)+")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -245,7 +244,7 @@ def _place(q: Question, text: str) -> str | None:
     (not a word describing a noun: "the French port"); the whole list when the question asks
     for places in the plural or the sentence lists examples."""
     asked = q.asked
-    denied = bool(_DENIED.search(q.text))  # "what country did he never return to?"
+    denied = bool(NEGATION.search(q.text))  # "what country did he never return to?"
     plain = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), text)
     examples = {m.end() - 1 for m in _INCLUDING.finditer(plain)}
     starts = set(examples)

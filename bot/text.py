@@ -34,6 +34,10 @@ STOPWORDS = frozenset(
     ]
 )
 
+NEGATION = re.compile(r"\b(?:not|never|no|none|cannot|neither|nor|without|nobody|nothing|"
+                      r"nowhere)\b|n[’']t\b", re.IGNORECASE)
+"""A word that negates ("not", "never", "none", "cannot", "n't"…)."""
+
 # Words that frame a question rather than name its subject: they carry no evidence.
 QUESTION_WORDS = frozenset(
     [

@@ -24,7 +24,7 @@ import re
 from typing import Literal
 
 from bot.question import CARRIED
-from bot.text import STOPWORDS, stem, words
+from bot.text import NEGATION, STOPWORDS, stem, words
 
 Verdict = Literal["Yes", "No"]
 
@@ -39,8 +39,6 @@ _NO_LEAD_IN = re.compile(r"\b(?:if|when|unless|after|before|since|because|once|u
 _SHIFTED = re.compile(r"\b(?:or|other than|except|besides|apart from|aside from|instead of|"
                       r"rather than|not|never|no|none|nothing|nobody|without)\b|n[’']t\b",
                       re.IGNORECASE)
-_NEGATION = re.compile(r"\b(?:not|never|no|none|cannot|neither|nor|without|nobody|nothing|"
-                       r"nowhere)\b|n[’']t\b", re.IGNORECASE)
 _NOT_A_DENIAL = re.compile(r"^\s*(?:only|just|merely|simply|least|always|until|yet|longer "
                            r"than|more than|less than|fewer than)\b", re.IGNORECASE)
 """After a negation these make it no denial: "not only … but also", "not until 1990"."""
@@ -88,7 +86,7 @@ def _denies(quote: str, asked: set[str]) -> bool:
     """A negation in ``quote`` whose clause goes on with one of the question's words."""
     if _UNSURE.search(quote):
         return False
-    for m in _NEGATION.finditer(quote):
+    for m in NEGATION.finditer(quote):
         after = quote[m.end():]
         if _NOT_A_DENIAL.match(after):
             continue
@@ -103,7 +101,7 @@ def _denies(quote: str, asked: set[str]) -> bool:
 def _affirms(quote: str, asked: list[str]) -> bool:
     """Every question word in ``quote`` in the question's order, nothing negated or
     hedged."""
-    if len(set(asked)) < 2 or _NEGATION.search(quote) or _UNSURE.search(quote):
+    if len(set(asked)) < 2 or NEGATION.search(quote) or _UNSURE.search(quote):
         return False
     said = [stem(w) for w in words(quote)]
     at = 0
