@@ -23,15 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.contract import Status
-from bot.question import Kind, Question, named_phrases
+from bot.question import AUXILIARIES, Kind, Question, named_phrases
 from bot.text import stem_set, words
 
 if TYPE_CHECKING:
     from bot.answerers.extractive import Candidate, Scorer
 
 _VALUE_KINDS = (Kind.NUMBER, Kind.DATE, Kind.DURATION, Kind.PLACE, Kind.NAME)
-_YES_NO = re.compile(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
-                     r"should)\b", re.IGNORECASE)
+_YES_NO = re.compile(rf"^\s*({AUXILIARIES})\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d[\d,.]*")
 
 

@@ -500,8 +500,11 @@ def named_phrases(text: str) -> list[str]:
     return [" ".join(p) for p in phrases]
 
 
-_ASKS = (r"how|what|when|where|who|whom|whose|which|why|is|are|was|were|did|does|do|has|"
-         r"have|had|can|could|will|would|should")
+WH_WORDS = r"how|what|when|where|who|whom|whose|which|why"
+"""The words a wh-question opens with (a regex alternation)."""
+AUXILIARIES = r"is|are|was|were|did|does|do|has|have|had|can|could|will|would|should"
+"""The verbs a yes/no question opens with (a regex alternation)."""
+_ASKS = rf"{WH_WORDS}|{AUXILIARIES}"
 _AND_ASKS = re.compile(rf",?\s+and\s+(?=(?:{_ASKS})\b)", re.IGNORECASE)
 _OPENS_ASKING = re.compile(rf"^\W*(?:{_ASKS})\b", re.IGNORECASE)
 MAX_QUESTIONS = 3

@@ -21,20 +21,20 @@ a negative question ("Didn't he…?"), or one that shifts its focus ("other than
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
-from bot.question import CARRIED
+from bot.question import AUXILIARIES, CARRIED, WH_WORDS
 from bot.text import NEGATION, STOPWORDS, stem, words
 
 Verdict = Literal["Yes", "No"]
 
 _AUXILIARY = re.compile(r"^\W*(?:[^:?]{1,40}:\s*|(?:[\w']+\s+){0,3}?[\w']+,\s*)?"
-                        r"(?:(?:so|and|but|ok|okay|then|also),?\s+)?"
-                        r"(is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
-                        r"should)\b\s*", re.IGNORECASE)
+                        rf"(?:(?:so|and|but|ok|okay|then|also),?\s+)?({AUXILIARIES})\b\s*",
+                        re.IGNORECASE)
 """A yes/no question, after a short lead-in ("Quick question:", "Tell me,")."""
-_NO_LEAD_IN = re.compile(r"\b(?:if|when|unless|after|before|since|because|once|until|what|"
-                         r"where|why|how|who|whom|whose|which)\b", re.IGNORECASE)
+_NO_LEAD_IN = re.compile(rf"\b(?:if|unless|after|before|since|because|once|until|{WH_WORDS})\b",
+                         re.IGNORECASE)
 """A lead-in with these makes it another question ("If it rains, will they…?", "Where, …")."""
 _SHIFTED = re.compile(r"\b(?:or|other than|except|besides|apart from|aside from|instead of|"
                       r"rather than|not|never|no|none|nothing|nobody|without)\b|n[’']t\b",
@@ -51,20 +51,25 @@ _FIRST_PERSON = re.compile(r"\bI\b|\b(?i:me|my|we|us|our)\b")
 _REACH = 3
 """Content words after a negation that it is taken to deny."""
 _FRAMING = frozenset(("really", "actually", "basically", "ever", "exactly", "please",
-                      "also", "article", "text", "story", "according"))
+                      "article", "text", "story", "according"))
 
 
-def verdict(question: str, quote: str, speaker: str = "") -> Verdict | None:
+def _nobody() -> str:
+    return ""
+
+
+def verdict(question: str, quote: str, speaker: Callable[[], str] = _nobody
+            ) -> Verdict | None:
     """"Yes" or "No" when ``quote`` plainly decides the yes/no ``question``, else None.
-    ``speaker``: who says ``quote`` when it does not name them; in a first-person quote
-    ("I was advised to leave") the speaker's name is the "I" ("Was Tokayev advised…?")."""
+    ``speaker``: who says ``quote`` when it does not name them (looked up only for a
+    first-person quote, where the speaker's name is the "I": "Was Tokayev advised…?")."""
     asked = _asked(question)
     if not asked:
         return None
     if _denies(quote, set(asked)):
         return "No"
-    if speaker and _FIRST_PERSON.search(quote):
-        named = {stem(w) for w in words(speaker)}
+    if _FIRST_PERSON.search(quote) and (name := speaker()):
+        named = {stem(w) for w in words(name)}
         asked = [t for t in asked if t not in named]
     return "Yes" if _affirms(quote, asked) else None
 

@@ -82,7 +82,7 @@ def test_no_verdict_unless_the_quote_plainly_decides(question: str, quote: str) 
 ])
 def test_a_first_person_quote_speaks_for_its_speaker(question: str, quote: str, speaker: str,
                                                       said: str | None) -> None:
-    assert verdict(question, quote, speaker) == said
+    assert verdict(question, quote, lambda: speaker) == said
 
 
 def test_a_yes_no_answer_leads_with_the_verdict_its_quote_shows(fake_settings: Settings,

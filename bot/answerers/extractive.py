@@ -572,7 +572,7 @@ class ExtractiveAnswerer:
             # at its head may ("… 18,498 people are listed as missing …").
             if not (quote.startswith("…") and opens_with(quote, value, slack=0)):
                 parts[0] = f"{literal(value)} — {parts[0]}"
-        elif said := verdict(standalone, shown[0], self.speaker_name(chosen[0])):
+        elif said := verdict(standalone, shown[0], partial(self.speaker_name, chosen[0])):
             parts[0] = f"{said} — {parts[0]}"
         return Draft(" ".join(parts), True, quotes, signals, "answered", confidence)
 
