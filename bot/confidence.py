@@ -157,10 +157,11 @@ def candidate_signals(q: Question, query: str, cands: Sequence[Candidate], score
     names = named_phrases(query)
     low = sentence.lower()
     signals = {
-        "score": best.score, "dense": best.dense, "lexical": best.lexical,
-        "dense_top": max(c.dense for c in cands),
-        "margin": best.score - (others[0].score if others else 0.0),
-        "dense_margin": best.dense - max((c.dense for c in others), default=0.0),
+        # the scores without a quote's speaker in the meaning score: the fit's scale
+        "score": best.plain_score, "dense": best.plain_dense, "lexical": best.lexical,
+        "dense_top": max(c.plain_dense for c in cands),
+        "margin": best.plain_score - (others[0].plain_score if others else 0.0),
+        "dense_margin": best.plain_dense - max((c.plain_dense for c in others), default=0.0),
         "rank": float(best.rank),
         "typed_required": (1.0 if best.typed else -1.0) if q.kind in _VALUE_KINDS else 0.0,
         "typed_reason": (1.0 if best.typed else -1.0) if q.kind is Kind.REASON else 0.0,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.answerers.base import Draft, Quote
-from bot.answerers.extractive import COMMON_ABSENT, Scorer, SentenceVectors
+from bot.answerers.extractive import COMMON_ABSENT, Scorer, SentenceVectors, voiced
 from bot.chain import leaned_first
 from bot.citing import cite
 from bot.condense import Entities, condense, is_follow_up, leans_on_answer
@@ -716,6 +716,33 @@ def test_who_question_answered_by_an_unattributed_quote_also_cites_the_speaker(
     texts = [fake_bot.knowledge.records[q.source].text[q.start:q.end] for q in answer.quotes]
     assert answer.found and "Egemen Qazaqstan" in texts[0] and "Tokayev" not in texts[0]
     assert len(texts) == 2 and "Tokayev" in texts[1]
+
+
+@pytest.mark.parametrize(("speaker", "asked", "read"), [
+    ("Tokayev", "what does tokayev think caused the events", "Tokayev: In my view, …"),
+    ("Kassym-Jomart Tokayev", "what did tokayev say", "Kassym-Jomart Tokayev: In my view, …"),
+    ("Tokayev", "what caused the events", "In my view, …"),  # the question names nobody
+    ("", "what does tokayev think caused the events", "In my view, …"),  # no speaker known
+])
+def test_a_quote_is_read_with_its_speaker_when_the_question_names_them(speaker: str,
+                                                                       asked: str,
+                                                                       read: str) -> None:
+    assert voiced("In my view, …", speaker, frozenset(asked.split())) == read
+
+
+def test_a_question_naming_the_speaker_gets_the_quote_not_the_lede(real_bot: QantarBot
+                                                                   ) -> None:
+    """The lede names Tokayev and the events; the quote that answers names neither
+    ("In my view, the tragic events … resulted from …", said Tokayev). The meaning score
+    reads the quote with its speaker, so the quote leads; the decision's confidence is
+    read on the plain scores it was fitted on."""
+    answer = real_bot.ask("What does Tokayev think caused the events?")
+    assert answer.found and "resulted from" in answer.citations[0].text
+    draft = real_bot.answerer(
+        "What does Tokayev think caused the events?",
+        real_bot.retriever.search("What does Tokayev think caused the events?", 5))
+    best = draft.signals["features"]
+    assert best["score"] < draft.quotes[0].score  # plain score, without the speaker
 
 
 def test_author_question_without_byline_is_refused_not_answered_with_the_outlet(

@@ -73,6 +73,10 @@ class Candidate:
     typed: bool = True
     score: float = 0.0
     sentence: tuple[int, int] = (0, 0)
+    plain_dense: float = 0.0
+    """The meaning score of the sentence alone, without its speaker (see ``voiced``)."""
+    plain_score: float = 0.0
+    """``score`` with ``plain_dense``: the scale the learned decision was fitted on."""
 
     def overlaps(self, other: Candidate) -> bool:
         """Whether two candidates share characters of the same source."""
@@ -147,11 +151,16 @@ class SentenceVectors:
     def warm(self, limit: int = 5000) -> None:
         """Precompute every candidate of a small corpus at load time (first answer is fast)."""
         texts = []
+        people = self.knowledge.entities.people_set
         for meta in self.knowledge.metas:
             record = self.knowledge.records.get(str(meta["source"]))
             if record is not None:
                 for s, e in json.loads(str(meta["sentences"])):
-                    texts += [record.text[a:b] for a, b in spans(record.text, s, e)]
+                    for a, b in spans(record.text, s, e):
+                        texts.append(record.text[a:b])
+                        speaker = speaker_of(record.text, a, b, people)
+                        if speaker:  # as a question naming the speaker reads it (voiced)
+                            texts.append(f"{speaker}: {texts[-1]}")
             if len(texts) > limit:
                 return
         if texts:
@@ -241,16 +250,34 @@ class Scorer:
             return []
         qvec = np.asarray(self.knowledge.embeddings.embed_query(query), dtype=np.float32)
         qvec /= max(float(np.linalg.norm(qvec)), 1e-9)
-        dense = self.vectors.get([c.text for c in cands]) @ qvec
         people = self.knowledge.entities.people_set
-        for cand, sim in zip(cands, dense, strict=True):
-            record = self.knowledge.records[str(cand.doc.metadata["source"])]
-            speaker = speaker_of(record.text, cand.start, cand.end, people)
-            cand.dense = float(sim)
+        speakers = [speaker_of(self.knowledge.records[str(c.doc.metadata["source"])].text,
+                               c.start, c.end, people) for c in cands]
+        asked = frozenset(words(query))
+        plain = self.vectors.get([c.text for c in cands]) @ qvec
+        meant = self.vectors.get([voiced(c.text, speaker, asked)
+                                  for c, speaker in zip(cands, speakers, strict=True)]) @ qvec
+        for cand, sim, own, speaker in zip(cands, meant, plain, speakers, strict=True):
             cand.lexical = self.coverage(q, f"{cand.text} {speaker}", weights)
             cand.typed = has_value(q, cand.text)
+            cand.dense = cand.plain_dense = float(own)
+            cand.plain_score = combine(cand, q)
+            cand.dense = float(sim)
             cand.score = combine(cand, q)
         return sorted(cands, key=lambda c: (-c.score, c.rank, c.start, c.end))
+
+
+def voiced(text: str, speaker: str, asked: frozenset[str]) -> str:
+    """What the meaning score reads for a quoted sentence: "Tokayev: In my view, the tragic
+    events … resulted from …" when the question names the sentence's speaker ("What does
+    Tokayev think caused the events?"), else the sentence alone. The words of the speaker
+    already count for the term coverage; without them in the meaning score too, a lede that
+    names the person ("President Kassym-Jomart Tokayev revealed his reflections on the
+    tragic events…") outscored the quote that answers. Only the choice of sentence reads
+    this score: the decision reads ``Candidate.plain_score``, the scale it was fitted on."""
+    if speaker and any(name.lower() in asked for name in speaker.split()):
+        return f"{speaker}: {text}"
+    return text
 
 
 def match(term: str, stems: frozenset[str], related: frozenset[str] = frozenset()) -> float:
