@@ -254,16 +254,19 @@ class Scorer:
         speakers = [speaker_of(self.knowledge.records[str(c.doc.metadata["source"])].text,
                                c.start, c.end, people) for c in cands]
         asked = frozenset(words(query))
-        plain = self.vectors.get([c.text for c in cands]) @ qvec
-        meant = self.vectors.get([voiced(c.text, speaker, asked)
-                                  for c, speaker in zip(cands, speakers, strict=True)]) @ qvec
+        texts = [c.text for c in cands]
+        heard = [voiced(c.text, speaker, asked) for c, speaker in zip(cands, speakers,
+                                                                     strict=True)]
+        plain = self.vectors.get(texts) @ qvec
+        meant = plain if heard == texts else self.vectors.get(heard) @ qvec
         for cand, sim, own, speaker in zip(cands, meant, plain, speakers, strict=True):
             cand.lexical = self.coverage(q, f"{cand.text} {speaker}", weights)
             cand.typed = has_value(q, cand.text)
             cand.dense = cand.plain_dense = float(own)
-            cand.plain_score = combine(cand, q)
-            cand.dense = float(sim)
-            cand.score = combine(cand, q)
+            cand.score = cand.plain_score = combine(cand, q)
+            if sim != own:  # a quote read with its speaker (voiced)
+                cand.dense = float(sim)
+                cand.score = combine(cand, q)
         return sorted(cands, key=lambda c: (-c.score, c.rank, c.start, c.end))
 
 
