@@ -868,3 +868,19 @@ def test_parts_of_a_combined_answer_keep_their_own_status() -> None:
     assert [c.n for c in both.citations] == [1, 2] and both.is_consistent()
     assert (both.found, both.status, both.confidence) == (True, "answered", 0.8)
     assert combine(["A?", "B?"], [hedged, refused]).status == "closest"
+
+
+def test_warming_counts_the_plain_candidates_against_the_limit(knowledge: Any) -> None:
+    """The voiced forms of quotes ("Tokayev: …") come after the plain candidates within
+    the limit: a corpus whose plain candidates fit is warmed even when its voiced forms
+    would not (counting both, it was not warmed at all)."""
+    everything = SentenceVectors(knowledge)
+    everything.warm()
+    voiced_forms = [t for t in everything.cache if ": " in t and t.split(": ", 1)[1]
+                    in everything.cache]
+    plain = len(everything.cache) - len(voiced_forms)
+    assert voiced_forms, "the article quotes Tokayev: some candidates have voiced forms"
+    partly = SentenceVectors(knowledge)
+    partly.warm(limit=len(everything.cache) - 1)
+    assert plain <= len(partly.cache) < len(everything.cache)
+    assert not any(t not in everything.cache for t in partly.cache)

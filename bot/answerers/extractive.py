@@ -149,22 +149,26 @@ class SentenceVectors:
         return np.stack([self.cache[t] for t in texts])
 
     def warm(self, limit: int = 5000) -> None:
-        """Precompute every candidate of a small corpus at load time (first answer is fast)."""
-        texts = []
+        """Precompute every candidate of a small corpus at load time (first answer is fast).
+        The voiced forms of quotes (read when a question names the speaker) come after the
+        plain ones, within the same ``limit``: they never keep a corpus from being warmed."""
+        plain: list[str] = []
+        heard: list[str] = []
         people = self.knowledge.entities.people_set
         for meta in self.knowledge.metas:
             record = self.knowledge.records.get(str(meta["source"]))
-            if record is not None:
-                for s, e in json.loads(str(meta["sentences"])):
-                    for a, b in spans(record.text, s, e):
-                        texts.append(record.text[a:b])
-                        speaker = speaker_of(record.text, a, b, people)
-                        if speaker:  # as a question naming the speaker reads it (voiced)
-                            texts.append(f"{speaker}: {texts[-1]}")
-            if len(texts) > limit:
+            if record is None:
+                continue
+            for s, e in json.loads(str(meta["sentences"])):
+                for a, b in spans(record.text, s, e):
+                    plain.append(record.text[a:b])
+                    speaker = speaker_of(record.text, a, b, people)
+                    if speaker:
+                        heard.append(f"{speaker}: {plain[-1]}")
+            if len(plain) > limit:
                 return
-        if texts:
-            self.get(texts)
+        if plain:
+            self.get(plain + heard[: limit - len(plain)])
 
 
 # Weight of a common English word the documents never use, as a share of its idf
