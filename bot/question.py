@@ -59,7 +59,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.PERSON, re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|people|official|"
                              r"leader|group|individuals)\b")),
     (Kind.REASON, re.compile(r"^\s*why\b|^\s*what\b.*\b(caused|triggered|led to|sparked|"
-                             r"prompted|provoked|set off|sets off)\b|"
+                             r"prompted|provoked|(set|sets|touched|touches)( \w+)? off)\b|"
                              r"\b(reason|reasons|cause|causes) (for|of|behind)\b")),
     (Kind.DEFINITION, re.compile(r"^\s*what (is|are|was|were|does)\s+(an?\s+|the\s+)?"
                                  r"[\w\-’']+(\s+[\w\-’']+)?\s*(mean)?\s*\??\s*$")),
@@ -211,7 +211,7 @@ _KIND_WORDS = {
     Kind.DURATION: {"long", "duration", "period"},
     Kind.PLACE: {"place", "location", "area"},
     Kind.REASON: {"cause", "caused", "trigger", "triggered", "spark", "sparked", "reason",
-                  "reasons", "prompted", "led", "provoked", "set", "root"},
+                  "reasons", "prompted", "led", "provoked", "set", "touched", "root"},
 }
 
 

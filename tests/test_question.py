@@ -176,6 +176,17 @@ def test_set_phrases_carry_no_evidence() -> None:
     assert q.kind is Kind.REASON and q.terms == ("protest",)
 
 
+@pytest.mark.parametrize("text", ["What set them off in Mangystau?",
+                                  "What touched off the riots in Mangystau?"])
+def test_a_cause_verb_split_by_its_object_asks_why(text: str) -> None:
+    """"What set them off?" asks for a cause as "What set off the protests?" does (the
+    object may sit inside the phrasal verb); the verb is not evidence to find."""
+    q = Question.parse(text)
+    assert q.kind is Kind.REASON and q.terms[-1] == "mangystau"
+    assert not {"set", "touch"} & set(q.terms)
+    assert Question.parse("What set the price of gas?").kind is not Kind.REASON
+
+
 def test_speaker_of_a_quoted_sentence() -> None:
     from bot.answerers.extractive import speaker_of
 
