@@ -262,3 +262,18 @@ def model_decision(tmp_path: Path) -> Path:
 def test_added_words_must_be_the_passage_own_words(sentence: str, ok: bool) -> None:
     passage = "Police recovered rifles, machine guns and grenade launchers."
     assert supports(sentence, passage, "What did police recover?") is ok
+
+
+def test_the_runner_up_the_decision_quotes_stays_after_the_written_answer(
+        knowledge: Knowledge, tmp_path: Path) -> None:
+    """The extractive answer quotes a runner-up when the decision is unsure which passage
+    answers; a model that wrote from the first passage only does not make it disappear."""
+    question = "Who opposed the new course?"
+    extractive = QantarBot(Settings(data_dir=tmp_path / "data", embeddings="fake",
+                                    reranker=False, calibration_path=model_decision(tmp_path)),
+                           knowledge).ask(question)
+    answer = llm_bot(knowledge, tmp_path, ScriptedChat(reply=echo(1))).ask(question)
+    assert answer.written_by == "openai" and answer.fallback is None
+    assert [c.text for c in answer.citations] == [c.text for c in extractive.citations]
+    assert answer.answer.index("[1]") < answer.answer.index("[2]")
+    assert_exact(answer, knowledge)

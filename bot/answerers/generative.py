@@ -22,7 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.answerers.base import Draft, Quote, literal
-from bot.answerers.extractive import ExtractiveAnswerer
+from bot.answerers.extractive import ExtractiveAnswerer, cited, display_text
 from bot.answerers.verify import Passage, Sentence, verify
 from bot.prompts import render
 from bot.retrieval import Knowledge
@@ -166,6 +166,11 @@ class GenerativeAnswerer:
             if core[-2:] in ('."', ".”", "!”", '!"', "?”", '?"'):
                 core = core[:-2] + core[-1]  # … chaos.” [1]. → … chaos” [1].
             parts.append(f"{core} {''.join(slots)}{end}")
+        if len(decision.quotes) > 1 and 2 in by_n and 2 not in order:
+            # The decision quoted a runner-up (unsure which passage answers): the reader
+            # still sees it when the model wrote from the first passage only.
+            parts.append(cited(display_text(by_n[2].text), len(order)))
+            order.append(2)
         quotes = [Quote(self.knowledge.passage_at(by_n[n].source, by_n[n].start),
                         by_n[n].source, by_n[n].start, by_n[n].end, by_n[n].score)
                   for n in order]
