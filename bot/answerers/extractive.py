@@ -164,7 +164,7 @@ class SentenceVectors:
                     plain.append(record.text[a:b])
                     speaker = speaker_of(record.text, a, b, people)
                     if speaker:
-                        heard.append(f"{speaker}: {plain[-1]}")
+                        heard.append(spoken(plain[-1], speaker))
             if len(plain) > limit:
                 return
         if plain:
@@ -283,8 +283,14 @@ def voiced(text: str, speaker: str, asked: frozenset[str]) -> str:
     tragic events…") outscored the quote that answers. Only the choice of sentence reads
     this score: the decision reads ``Candidate.plain_score``, the scale it was fitted on."""
     if speaker and any(name.lower() in asked for name in speaker.split()):
-        return f"{speaker}: {text}"
+        return spoken(text, speaker)
     return text
+
+
+def spoken(text: str, speaker: str) -> str:
+    """A quote read with its speaker ("Tokayev: In my view, …"): one spelling for the
+    meaning score and the warm-up, whose cached vectors it must hit."""
+    return f"{speaker}: {text}"
 
 
 def match(term: str, stems: frozenset[str], related: frozenset[str] = frozenset()) -> float:
