@@ -12,7 +12,10 @@ from functools import cached_property
 from bot.text import QUESTION_WORDS, STOPWORDS, stem, words
 from index.chunking import abbreviated
 
-QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
+QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS) - {"state"}
+"""Stems of the framing words, so "mentioning" frames like "mention". Not "state": the noun
+("State Seismological Bureau", "state institutions") is asked about far more often than
+the verb, which only "stated" frames (:data:`QUESTION_WORDS`)."""
 
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
                  r"thirty|forty|fifty|hundred|hundreds|thousand|thousands|million|millions|"
@@ -60,7 +63,10 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
                              r"leader|group|individuals)\b")),
     (Kind.REASON, re.compile(r"^\s*why\b|^\s*what\b.*\b(caused|triggered|led to|sparked|"
                              r"prompted|provoked|(set|sets|touched|touches)( \w+)? off)\b|"
-                             r"\b(reason|reasons|cause|causes) (for|of|behind)\b")),
+                             r"\b(reason|reasons|cause|causes) (for|of|behind)\b|"
+                             r"\bwhat (is|was|are|were) (the|a|an|one|some|their|his|her|its) "
+                             r"([\w-]+ )?(reason|reasons|cause|causes|motive|motives)\b|"
+                             r"\bfor what reasons?\b|,\s*what\b.*\b(caused|triggered)\b")),
     (Kind.DEFINITION, re.compile(r"^\s*what (is|are|was|were|does)\s+(an?\s+|the\s+)?"
                                  r"[\w\-’']+(\s+[\w\-’']+)?\s*(mean)?\s*\??\s*$")),
 ]
@@ -194,11 +200,23 @@ CARRIED = re.compile(r"\s*\(([^()]*)\)\s*$")
 
 def _terms(text: str, kind: Kind) -> tuple[str, ...]:
     """Content stems that must be evidenced (question framing and answer-kind words out)."""
+    kept = _named_as_content(text)
     return tuple(dict.fromkeys(
         stem(w) for w in words(text)
-        if w not in STOPWORDS and w not in QUESTION_WORDS and not _is_kind_word(w, kind)
-        and stem(w) not in QUESTION_STEMS
+        if w in kept or (w not in STOPWORDS and w not in QUESTION_WORDS
+                         and not _is_kind_word(w, kind) and stem(w) not in QUESTION_STEMS)
     ))
+
+
+_NAMING = re.compile(r"\bby (name|names)\b|^\s*(?:is|are|was|were|did|does|do|has|have|had|"
+                     r"can|could|will|would|should)\b.*\b(name|names|named)\b", re.IGNORECASE)
+
+
+def _named_as_content(text: str) -> frozenset[str]:
+    """"Name" where it is what is asked about, not the answer's kind: "did he name the
+    plotters?", "who they were by name" ask whether names were given ("though not
+    disclosing their names"), while "what is the name of…?" asks for one."""
+    return frozenset(w.lower() for m in _NAMING.finditer(text) for w in m.groups() if w)
 
 
 # Set phrases that carry no evidence ("what set them off in the first place?").
@@ -211,7 +229,8 @@ _KIND_WORDS = {
     Kind.DURATION: {"long", "duration", "period"},
     Kind.PLACE: {"place", "location", "area"},
     Kind.REASON: {"cause", "caused", "trigger", "triggered", "spark", "sparked", "reason",
-                  "reasons", "prompted", "led", "provoked", "set", "touched", "root"},
+                  "reasons", "prompted", "led", "provoked", "set", "touched", "root", "motive",
+                  "motives"},
 }
 
 

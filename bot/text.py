@@ -46,7 +46,7 @@ QUESTION_WORDS = frozenset(
         "called", "calling", "describe", "described", "explain", "explained", "know",
         "known", "give", "gave", "given", "get", "got", "make", "made", "article", "text",
         "story", "passage", "please", "according", "mention", "mentioned", "mentions",
-        "write", "wrote", "written", "report", "reported", "state", "stated", "kind",
+        "write", "wrote", "written", "report", "reported", "stated", "kind",
         "type", "exactly", "really", "thing", "things", "way", "ways", "something",
         "anything", "role", "name", "named", "word", "words", "view", "opinion", "regard",
         "regarding", "concerning", "quote", "quoted", "quotes", "quoting", "kinds", "sort",

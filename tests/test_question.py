@@ -187,6 +187,43 @@ def test_a_cause_verb_split_by_its_object_asks_why(text: str) -> None:
     assert Question.parse("What set the price of gas?").kind is not Kind.REASON
 
 
+@pytest.mark.parametrize("text", [
+    "What were the underlying causes according to the president?",
+    "What was the reason that many rescue teams could not join the relief efforts?",
+    "For what reason would solar energy be used in a pond?",
+    "Besides power disruption, what caused telecommunications to be suspended?",
+    "What was his motive?",
+])
+def test_a_question_naming_a_cause_or_reason_asks_why(text: str) -> None:
+    """"What were the causes?" asks what "why?" asks: a sentence stating a cause answers
+    it, not one that repeats the word "causes"; the word itself is no evidence."""
+    q = Question.parse(text)
+    assert q.kind is Kind.REASON
+    assert not {"caus", "reason", "motiv"} & set(q.terms)
+    assert Question.parse("What did the damaged roadways cause?").kind is not Kind.REASON
+
+
+def test_state_is_a_noun_to_find_and_stated_frames_the_question() -> None:
+    """"State" names things ("the Empire State Building", "state institutions"); only
+    "stated" frames a question ("What is stated as…?")."""
+    assert "state" in Question.parse("When was the Empire State Building built?").terms
+    assert "state" in Question.parse("What lesson about state institutions?").terms
+    assert "state" not in Question.parse("What is stated as the cause of the fire?").terms
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("did he say who the conspirators were by name", True),
+    ("Did Tokayev name the people he blames?", True),
+    ("What is the name of the newspaper?", False),
+    ("What did Beyonce name her daughter?", False),
+])
+def test_name_is_evidence_when_the_question_asks_whether_names_were_given(
+        text: str, kept: bool) -> None:
+    """"Did he name them?" is answered by "though not disclosing their names": there
+    "name" is what to find, while "what is the name of…?" asks for one."""
+    assert ("name" in Question.parse(text).terms) is kept
+
+
 def test_speaker_of_a_quoted_sentence() -> None:
     from bot.answerers.extractive import speaker_of
 
