@@ -136,6 +136,22 @@ def test_off_topic_questions_never_reach_the_judge(knowledge: Any, tmp_path: Pat
     assert answer.status == "not_found" and not model.judged
 
 
+def test_a_follow_up_carrying_earlier_words_is_decided_without_the_judge(
+        knowledge: Any, tmp_path: Path) -> None:
+    """"when was that (newspaper tokayev)" is no question a reader of the passage alone
+    can judge (the model said "no" to passages that answer such follow-ups): the base
+    decision stands, while the same words asked in full still go to the judge."""
+    model = JudgeChat(verdict=lambda passage, question: 0.1)
+    bot = judged_bot(knowledge, tmp_path, model)
+    history = [{"role": "user", "content": QUESTION},
+               {"role": "assistant", "content": bot.ask(QUESTION).remembered()}]
+    assert model.judged and bot.ask(QUESTION).status == "not_found"
+    model.judged.clear()
+    follow = bot.ask("and when was that?", history=history)
+    assert not model.judged
+    assert follow.status == "answered" and follow.confidence == pytest.approx(0.5)
+
+
 def first_then(first: float, later: float) -> Any:
     """A verdict of ``first`` on the first passage read, ``later`` on every other one."""
     read: list[str] = []

@@ -27,7 +27,7 @@ from bot.confidence import Calibration, candidate_signals, judged_signals
 from bot.contract import Status
 from bot.metadata import after_dateline
 from bot.prompts import render
-from bot.question import Kind, Question, has_value, named_phrases, social_kind
+from bot.question import CARRIED, Kind, Question, has_value, named_phrases, social_kind
 from bot.retrieval import Knowledge
 from bot.short import lead, opens_with, short_value
 from bot.text import main_script, stem, stem_set, words
@@ -620,8 +620,10 @@ class ExtractiveAnswerer:
                 signals: dict[str, Any]) -> tuple[float, Status]:
         """With a judge: the decision again, now also on the LLM's reading of the chosen
         quote (off-topic questions never reach it). Without one, or when it cannot say,
-        the decision stands."""
-        if self.judge is None or self.judged is None:
+        the decision stands. Nor is it asked about a follow-up that carries words of the
+        earlier turns ("when was that (newspaper tokayev)"): that is no question a reader
+        of the passage alone can judge, and the model said "no" to passages answering it."""
+        if self.judge is None or self.judged is None or CARRIED.search(question):
             return confidence, outcome
         verdict = self.judge(question, best.text)
         if verdict is None:
