@@ -161,6 +161,32 @@ def test_a_quote_keeps_the_short_opening_of_its_sentence(window: str, shown_from
     assert display(shown).lstrip("… ").startswith(shown_from)
 
 
+@pytest.mark.parametrize(("window_end", "shown_to"), [
+    ("liquid petroleum gas,", "widely used in the region."),  # a short ending comes back
+    ("broke out on Jan. 2, 2022,", "broke out on Jan. 2, 2022,"),  # a long one does not
+])
+def test_a_quote_keeps_the_short_ending_of_its_sentence(window_end: str, shown_to: str
+                                                        ) -> None:
+    """A clause window that stops just before its sentence's end is shown to the end:
+    "… after a double spike in price for liquid petroleum gas" hid ", widely used in the
+    region", which says why the price hit that region. Offsets move with it."""
+    from langchain_core.documents import Document
+
+    from bot.answerers.extractive import Candidate, display, with_tail
+
+    source = ("Intro. The protests broke out on Jan. 2, 2022, in western Kazakhstan's "
+              "Mangystau Region after a double spike in price for liquid petroleum gas, "
+              "widely used in the region.")
+    s, e = source.index("The protests"), len(source)
+    end = source.index(window_end) + len(window_end)
+    cand = Candidate(Document(page_content=source, metadata={"source": "a.txt"}), s, end,
+                     source[s:end], 0, sentence=(s, e))
+    shown = with_tail(cand, source)
+    assert shown.text == source[shown.start:shown.end] and shown.start == s
+    assert shown.end == source.index(shown_to) + len(shown_to)
+    assert display(shown).rstrip(" ….").endswith(shown_to.rstrip(",."))
+
+
 def test_a_definition_names_what_it_defines(real_bot: QantarBot) -> None:
     """End to end: the article's definition of Qantar is quoted with its subject."""
     answer = real_bot.ask("What is Qantar?")

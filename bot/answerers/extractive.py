@@ -108,6 +108,17 @@ def with_head(cand: Candidate, source_text: str) -> Candidate:
     return replace(cand, start=start, text=source_text[start:cand.end])
 
 
+def with_tail(cand: Candidate, source_text: str) -> Candidate:
+    """``cand`` with the rest of its sentence when a clause window stops fewer than
+    ``_MIN_HEAD`` characters before the sentence's end: "… after a double spike in price
+    for liquid petroleum gas" lost ", widely used in the region", which says why the
+    price hit that region. As with :func:`with_head`, only what is quoted grows."""
+    end = cand.sentence[1]
+    if not 0 < len(source_text[cand.end:end].strip()) < _MIN_HEAD:
+        return cand
+    return replace(cand, end=end, text=source_text[cand.start:end])
+
+
 def kept_head(head: str) -> bool:
     """Whether a quote must not start after ``head``, the opening of its sentence: it is
     short (``_MIN_HEAD``) and no introductory phrase (``_INTRODUCTORY``)."""
@@ -589,7 +600,8 @@ class ExtractiveAnswerer:
         chosen = self.choose(cands)
         if q.kind in (Kind.PERSON, Kind.NAME) and outcome == "answered":
             chosen += self.speaker(chosen)
-        chosen = [with_head(c, self.sentence_source(c)) for c in chosen]
+        chosen = [with_tail(with_head(c, source), source)
+                  for c in chosen for source in [self.sentence_source(c)]]
         signals["ranked"] = quoted_first(chosen, signals["ranked"])
         shown = [display(c) for c in chosen]
         parts = [cited(text, i) for i, text in enumerate(shown)]
