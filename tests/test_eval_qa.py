@@ -121,7 +121,7 @@ def test_questions_written_apart_from_the_code(
     assert sum(said) / len(said) <= max_chars
 
 
-GATE_SEALED_A_ACC, GATE_SEALED_A_REF = 0.63, 0.85  # measured 73.2% / 92.9% (2026-12-08)
+GATE_SEALED_A_ACC, GATE_SEALED_A_REF = 0.73, 0.85  # measured 75.6% / 92.9% (2026-12-08 late)
 GATE_SEALED_B_ACC, GATE_SEALED_B_REF = 0.52, 0.69  # measured 57.1% / 76.9% (2026-12-05)
 GATE_SEALED_C_ACC, GATE_SEALED_C_REF = 0.35, 0.77  # measured 36.0% / 88.9% (2026-12-08)
 GATE_CX_ACC, GATE_CX_REF = 0.35, 0.75  # measured 39.6% / 87.5% (tests/data/docs-sealed)

