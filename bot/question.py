@@ -208,10 +208,6 @@ def _terms(text: str, kind: Kind) -> tuple[str, ...]:
     ))
 
 
-_NAMING = re.compile(r"\bby (name|names)\b|^\s*(?:is|are|was|were|did|does|do|has|have|had|"
-                     r"can|could|will|would|should)\b.*\b(name|names|named)\b", re.IGNORECASE)
-
-
 def _named_as_content(text: str) -> frozenset[str]:
     """"Name" where it is what is asked about, not the answer's kind: "did he name the
     plotters?", "who they were by name" ask whether names were given ("though not
@@ -523,6 +519,9 @@ WH_WORDS = r"how|what|when|where|who|whom|whose|which|why"
 """The words a wh-question opens with (a regex alternation)."""
 AUXILIARIES = r"is|are|was|were|did|does|do|has|have|had|can|could|will|would|should"
 """The verbs a yes/no question opens with (a regex alternation)."""
+_NAMING = re.compile(rf"\bby (name|names)\b|^\s*(?:{AUXILIARIES})\b.*\b(name|names|named)\b",
+                     re.IGNORECASE)
+"""Where "name" is evidence (:func:`_named_as_content`): "by name", or a yes/no question."""
 _ASKS = rf"{WH_WORDS}|{AUXILIARIES}"
 _AND_ASKS = re.compile(rf",?\s+and\s+(?=(?:{_ASKS})\b)", re.IGNORECASE)
 _OPENS_ASKING = re.compile(rf"^\W*(?:{_ASKS})\b", re.IGNORECASE)
