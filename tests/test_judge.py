@@ -152,6 +152,23 @@ def test_a_follow_up_carrying_earlier_words_is_decided_without_the_judge(
     assert follow.status == "answered" and follow.confidence == pytest.approx(0.5)
 
 
+def test_a_yes_no_question_the_quote_plainly_decides_is_not_judged(
+        knowledge: Any, tmp_path: Path) -> None:
+    """Asked whether "This was not limited to Almaty" states the answer to "Was the
+    violence limited to Almaty?", the model took the answer "no" for its own: a quote
+    that plainly decides a yes/no question keeps the base decision."""
+    model = JudgeChat(verdict=lambda passage, question: 0.1)
+    bot = judged_bot(knowledge, tmp_path, model)
+    for question, said in [("Was it limited to Almaty?", "No — This was not limited"),
+                           ("Did Tokayev stay in the official residence of the Akorda?",
+                            "Yes — For two weeks, I stayed")]:
+        answer = bot.ask(question)
+        assert answer.answer.startswith(said) and not model.judged
+        assert answer.status == "answered" and answer.confidence == pytest.approx(0.5)
+    assert bot.ask("Were several regional centers also affected?").status == "not_found"
+    assert model.judged  # no plain verdict there: the judge reads it
+
+
 def first_then(first: float, later: float) -> Any:
     """A verdict of ``first`` on the first passage read, ``later`` on every other one."""
     read: list[str] = []

@@ -632,18 +632,29 @@ class ExtractiveAnswerer:
                 signals: dict[str, Any]) -> tuple[float, Status]:
         """With a judge: the decision again, now also on the LLM's reading of the chosen
         quote (off-topic questions never reach it). Without one, or when it cannot say,
-        the decision stands. Nor is it asked about a follow-up that carries words of the
-        earlier turns ("when was that (newspaper tokayev)"): that is no question a reader
-        of the passage alone can judge, and the model said "no" to passages answering it."""
-        if self.judge is None or self.judged is None or CARRIED.search(question):
+        the decision stands, as it does for questions the judge cannot read
+        (:meth:`judgeable`)."""
+        if self.judge is None or self.judged is None or not self.judgeable(question, best):
             return confidence, outcome
-        verdict = self.judge(question, best.text)
-        if verdict is None:
+        p_yes = self.judge(question, best.text)
+        if p_yes is None:
             return confidence, outcome
-        signals["judge"] = verdict
+        signals["judge"] = p_yes
         signals["confidence_before_judge"] = confidence
-        confidence = self.judged.predict(judged_signals(confidence, verdict))
+        confidence = self.judged.predict(judged_signals(confidence, p_yes))
         return confidence, self.judged.outcome(confidence)
+
+    def judgeable(self, question: str, best: Candidate) -> bool:
+        """Whether the judge's reading of ``best`` means anything. Not for a follow-up
+        carrying earlier turns' words ("when was that (newspaper tokayev)"): no reader of
+        the passage alone can judge it, and the model said "no" to passages answering it.
+        Nor for a yes/no question the quote plainly decides (:func:`bot.yesno.verdict`):
+        asked whether the passage states the answer, the model took an answer "no" for
+        its own ("Was the violence confined to Almaty?" against "This was not limited to
+        Almaty")."""
+        if CARRIED.search(question):
+            return False
+        return verdict(question, best.text, partial(self.speaker_name, best)) is None
 
     def reselect(self, question: str, cands: list[Candidate], signals: dict[str, Any]
                  ) -> list[Candidate]:
